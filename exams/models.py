@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from question_bank.models import Category, Question, QuestionVersion
+from question_bank.models import Category, Language, Question, QuestionVersion
 
 
 def _localized(obj, field: str) -> str:
@@ -63,6 +63,13 @@ class Exam(models.Model):
         _("review after submitting"), max_length=16, choices=ReviewPolicy.choices, default=ReviewPolicy.CORRECTNESS
     )
     validity_months = models.PositiveSmallIntegerField(_("certificate validity (months)"), null=True, blank=True)
+    item_language = models.CharField(
+        _("language of the items"),
+        max_length=2,
+        choices=Language.choices,
+        blank=True,
+        help_text=_("Draw only questions in this language; blank draws any language."),
+    )
     is_published = models.BooleanField(_("published"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -119,7 +126,7 @@ class Section(models.Model):
 
 
 class DrawRule(models.Model):
-    """"``count`` questions from ``category`` (and below), difficulty in a range, ``points`` each."
+    """ "``count`` questions from ``category`` (and below), difficulty in a range, ``points`` each."
 
     ``points`` null means each drawn version's ``default_points``. ``qtypes`` is a list of
     question types (empty: any type).
@@ -131,8 +138,12 @@ class DrawRule(models.Model):
     include_subcategories = models.BooleanField(default=True)
     count = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     points = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
-    difficulty_min = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(5)])
-    difficulty_max = models.PositiveSmallIntegerField(default=5, validators=[MinValueValidator(1), MaxValueValidator(5)])
+    difficulty_min = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    difficulty_max = models.PositiveSmallIntegerField(
+        default=5, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
     qtypes = models.JSONField(default=list, blank=True)
 
     class Meta:

@@ -1,5 +1,265 @@
-from django.http import HttpResponse
+"""Candidate views of the exam engine: thin edges over :mod:`exams.services.attempts`.
+
+Every page works with plain form posts; ``static/exams/attempt.js`` adds autosave, the
+live timer and the offline queue on top. The JSON endpoints acknowledge a save only after
+the database commit (the service's transaction has ended when the view returns).
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import selectors
+from .engine import scoring, timing
+from .models import Attempt, AttemptState, Exam, ReviewPolicy
+from .presentation import candidate_view, is_answered, response_from_form
+from .services import attempts as attempt_services
+
+MAX_SAVE_BODY = 64 * 1024  # one item's response; an essay of a few thousand words fits
 
 
+@login_required
 def dashboard(request):
-    return HttpResponse("")
+    """The candidate's exams: available ones, the attempt in progress, history."""
+    exams = [
+        selectors.exam_state(exam=exam, user=request.user) for exam in selectors.exams_available_to(user=request.user)
+    ]
+    history = Attempt.objects.filter(candidate=request.user).select_related("exam").order_by("-started_at")[:50]
+    return render(request, "exams/dashboard.html", {"exams": exams, "history": history})
+
+
+def exam_detail(request, code: str):
+    exam = get_object_or_404(Exam, code=code, is_published=True)
+    state = selectors.exam_state(exam=exam, user=request.user)
+    return render(request, "exams/exam_detail.html", {"state": state, **state})
+
+
+@login_required
+@require_POST
+def attempt_start_view(request, code: str):
+    """Start or resume; a refusal answers with a clear page and changes nothing."""
+    exam = get_object_or_404(Exam, code=code, is_published=True)
+    try:
+        attempt = attempt_services.attempt_start(exam=exam, candidate=request.user)
+    except attempt_services.AttemptError as error:
+        return render(
+            request, "exams/refused.html", {"exam": exam, "message": str(error), "code": error.code}, status=409
+        )
+    return redirect("exams:take", attempt_id=attempt.pk)
+
+
+def _attempt_or_finalize(request, attempt_id: int) -> Attempt:
+    attempt = selectors.attempt_for_candidate(user=request.user, attempt_id=attempt_id)
+    return attempt_services.attempt_finalize_if_expired(attempt=attempt)
+
+
+def _pages(items: list) -> list[dict]:
+    """Items grouped into pages: one page per section of the blueprint."""
+    pages: list[dict] = []
+    for item in items:
+        if not pages or pages[-1]["section_id"] != item.section_id:
+            pages.append({"section_id": item.section_id, "section": item.section, "items": []})
+        pages[-1]["items"].append(item)
+    for number, page in enumerate(pages, start=1):
+        page["number"] = number
+    return pages
+
+
+def _item_views(attempt: Attempt) -> list:
+    items = list(attempt.items.select_related("question_version", "section").order_by("position"))
+    for item in items:
+        item.view = candidate_view(question=item.question_version.data, option_order=item.option_order)
+        item.answered = is_answered(item.response)
+        item.prefix = f"item-{item.position}-"
+    return items
+
+
+@login_required
+def attempt_take(request, attempt_id: int):
+    """GET: one page (section) of the attempt. POST (without JavaScript): save the page's
+    answers, then go to the page asked for, or to the summary before submitting."""
+    attempt = _attempt_or_finalize(request, attempt_id)
+    if attempt.state != AttemptState.IN_PROGRESS:
+        return redirect("exams:result", attempt_id=attempt.pk)
+    items = _item_views(attempt)
+    pages = _pages(items)
+    if request.method == "POST":
+        return _save_page_post(request, attempt, items, pages)
+    try:
+        page_number = min(max(int(request.GET.get("page", 1)), 1), len(pages))
+    except ValueError:
+        page_number = 1
+    page = pages[page_number - 1]
+    now = timezone.now()
+    left = timing.seconds_left(now=now, deadline_at=attempt.deadline_at)
+    return render(
+        request,
+        "exams/attempt.html",
+        {
+            "attempt": attempt,
+            "exam": attempt.exam,
+            "page": page,
+            "pages": pages,
+            "items": items,
+            "seconds_left": left,
+            "clock": timing.format_clock(left),
+            "deadline_ms": int(attempt.deadline_at.timestamp() * 1000),
+            "server_now_ms": int(now.timestamp() * 1000),
+            "answered_count": sum(1 for item in items if item.answered),
+        },
+    )
+
+
+def _save_page_post(request, attempt: Attempt, items: list, pages: list):
+    try:
+        page_number = min(max(int(request.POST.get("page", 1)), 1), len(pages))
+    except ValueError:
+        page_number = 1
+    page = pages[page_number - 1]
+    try:
+        for item in page["items"]:
+            response = response_from_form(qtype=item.view["qtype"], prefix=item.prefix, data=request.POST)
+            flagged = request.POST.get(item.prefix + "flagged") == "on"
+            if response != item.response or flagged != item.flagged:
+                attempt_services.answer_save(
+                    attempt_id=attempt.pk,
+                    candidate=request.user,
+                    position=item.position,
+                    response=response,
+                    flagged=flagged,
+                )
+    except attempt_services.AttemptClosed as error:
+        messages.error(request, str(error))
+        return redirect("exams:result", attempt_id=attempt.pk)
+    messages.success(request, _("Your answers are saved."))
+    goto = request.POST.get("goto", "")
+    if goto == "summary":
+        return redirect("exams:submit", attempt_id=attempt.pk)
+    try:
+        target = min(max(int(goto), 1), len(pages))
+    except ValueError:
+        target = page_number
+    return redirect(f"{request.path}?page={target}")
+
+
+@login_required
+def answer_save_api(request, attempt_id: int):
+    """``POST {"position": int, "response": object|null, "sequence": int, "flagged": bool?}``.
+
+    200 ``{"ok": true, "position", "sequence", "saved_at"}`` after the commit;
+    400 ``{"ok": false, "error": "invalid_item", "message"}`` for a malformed body;
+    404 for another candidate's attempt; 409 ``{"error": "attempt_closed", "message"}``
+    after submit or past the deadline plus grace period.
+    """
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if len(request.body) > MAX_SAVE_BODY:
+        return JsonResponse({"ok": False, "error": "too_large", "message": _("This answer is too long.")}, status=413)
+    try:
+        body = json.loads(request.body)
+        position = int(body["position"])
+        sequence = int(body["sequence"]) if body.get("sequence") is not None else None
+        response = body.get("response")
+        flagged = body.get("flagged")
+        if flagged is not None and not isinstance(flagged, bool):
+            raise ValueError("flagged")
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse(
+            {"ok": False, "error": "invalid_item", "message": _("The answer is not in the expected form.")}, status=400
+        )
+    try:
+        saved = attempt_services.answer_save(
+            attempt_id=attempt_id,
+            candidate=request.user if request.user.is_authenticated else None,
+            position=position,
+            response=response,
+            sequence=sequence,
+            flagged=flagged,
+        )
+    except attempt_services.AttemptClosed as error:
+        return JsonResponse({"ok": False, "error": error.code, "message": str(error)}, status=409)
+    except attempt_services.AttemptNotFound as error:
+        return JsonResponse({"ok": False, "error": error.code, "message": str(error)}, status=404)
+    except attempt_services.InvalidItem as error:
+        return JsonResponse({"ok": False, "error": error.code, "message": str(error)}, status=400)
+    return JsonResponse({"ok": True, **saved, "saved_at": saved["saved_at"].isoformat()})
+
+
+@login_required
+def attempt_state_api(request, attempt_id: int):
+    """``GET`` -> ``{"state", "seconds_left", "deadline_ms", "server_now_ms"}``: the client
+    resynchronizes its timer after a reconnection."""
+    attempt = _attempt_or_finalize(request, attempt_id)
+    now = timezone.now()
+    return JsonResponse(
+        {
+            "state": attempt.state,
+            "seconds_left": timing.seconds_left(now=now, deadline_at=attempt.deadline_at),
+            "deadline_ms": int(attempt.deadline_at.timestamp() * 1000),
+            "server_now_ms": int(now.timestamp() * 1000),
+        }
+    )
+
+
+@login_required
+def attempt_submit_view(request, attempt_id: int):
+    """GET: the summary (answered, unanswered, flagged) and a confirmation. POST: submit."""
+    attempt = _attempt_or_finalize(request, attempt_id)
+    if request.method == "POST":
+        # The page's timer submits with timeout=1 at the deadline; the server checks the clock.
+        timed_out = request.POST.get("timeout") == "1" and timezone.now() >= attempt.deadline_at
+        attempt = attempt_services.attempt_submit(attempt_id=attempt.pk, by=request.user, auto=timed_out)
+        return redirect("exams:result", attempt_id=attempt.pk)
+    if attempt.state != AttemptState.IN_PROGRESS:
+        return redirect("exams:result", attempt_id=attempt.pk)
+    items = _item_views(attempt)
+    pages = _pages(items)
+    for page in pages:
+        for item in page["items"]:
+            item.page_number = page["number"]
+    return render(
+        request,
+        "exams/summary.html",
+        {
+            "attempt": attempt,
+            "exam": attempt.exam,
+            "items": items,
+            "unanswered": [item for item in items if not item.answered and item.view["qtype"] != "description"],
+            "flagged": [item for item in items if item.flagged],
+            "clock": timing.format_clock(timing.seconds_left(now=timezone.now(), deadline_at=attempt.deadline_at)),
+        },
+    )
+
+
+@login_required
+def attempt_result(request, attempt_id: int):
+    """The result, as much as the exam's review policy shows."""
+    attempt = _attempt_or_finalize(request, attempt_id)
+    if attempt.state == AttemptState.IN_PROGRESS:
+        return redirect("exams:take", attempt_id=attempt.pk)
+    exam = attempt.exam
+    policy = exam.review_policy
+    context = {"attempt": attempt, "exam": exam, "policy": policy, "show_score": policy != ReviewPolicy.NOTHING}
+    if attempt.percent is not None:
+        context["percent_shown"] = scoring.display_percent(percent=attempt.percent, cut_score=exam.cut_score)
+    if policy in (ReviewPolicy.CORRECTNESS, ReviewPolicy.ANSWERS) and attempt.state == AttemptState.FINAL:
+        items = _item_views(attempt)
+        context["items"] = [item for item in items if item.view["qtype"] != "description"]
+    context["certificate_url"] = _certificate_link(attempt)
+    return render(request, "exams/result.html", context)
+
+
+def _certificate_link(attempt: Attempt) -> str | None:
+    """The candidate's certificates page when this attempt passed (the certificates app owns it)."""
+    if attempt.passed:
+        return reverse("certificates:mine")
+    return None

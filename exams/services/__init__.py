@@ -1,0 +1,1 @@
+"""Writes of the exam engine (services): each is atomic, keyword-only, typed."""

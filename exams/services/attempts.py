@@ -1,0 +1,361 @@
+"""Starting, saving, submitting and finalizing attempts.
+
+Each service is one guarded state change (STYLE.md): it locks the attempt (or the
+candidate) with ``select_for_update``, checks the state, writes, and schedules follow-up
+work with ``transaction.on_commit``. The rules come from DESIGN.md's trust rules:
+
+- an attempt freezes its question versions, item order and option order at start;
+- the server is the clock; a save after deadline + grace period is refused;
+- an acknowledged save is durable: the caller acknowledges only after the commit;
+- submit is idempotent: concurrent submits grade once.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from question_bank.grading import ManualGradingRequired, grade
+from question_bank.models import QuestionVersion
+
+from .. import selectors
+from ..engine import draw, scoring, timing
+from ..models import Attempt, AttemptItem, AttemptState, DrawRule, Exam
+from ..signals import result_final
+
+logger = logging.getLogger(__name__)
+
+
+class AttemptError(Exception):
+    """A request the exam rules refuse; ``str(error)`` is a message for the candidate."""
+
+    code = "refused"
+
+
+class ExamNotOpen(AttemptError):
+    code = "exam_not_open"
+
+
+class NoAttemptsLeft(AttemptError):
+    code = "no_attempts_left"
+
+
+class AttemptClosed(AttemptError):
+    """The attempt is submitted, or its deadline plus grace period has passed."""
+
+    code = "attempt_closed"
+
+
+class InvalidItem(AttemptError):
+    code = "invalid_item"
+
+
+class AttemptNotFound(AttemptError):
+    """No such attempt for this candidate (the same whether it does not exist or is another's)."""
+
+    code = "not_found"
+
+
+class BlueprintUnfillable(AttemptError):
+    code = "blueprint_unfillable"
+
+
+def _rule_pools(*, exam: Exam) -> tuple[list[draw.RulePool], dict[int, dict[int, int]]]:
+    """The exam's draw rules as pools of question ids, and per rule question id -> approved version id."""
+    rules = (
+        DrawRule.objects.filter(section__exam=exam)
+        .select_related("section", "category")
+        .order_by("section__position", "section_id", "position", "id")
+    )
+    pools: list[draw.RulePool] = []
+    version_of: dict[int, dict[int, int]] = {}
+    for rule in rules:
+        pairs = selectors.rule_pool(rule=rule, language=exam.item_language)
+        version_of[rule.pk] = dict(pairs)
+        pools.append(
+            draw.RulePool(
+                rule_id=rule.pk,
+                section_id=rule.section_id,
+                section_position=rule.section.position,
+                count=rule.count,
+                pool=[question_id for question_id, _version in pairs],
+                points=rule.points,
+            )
+        )
+    return pools, version_of
+
+
+@transaction.atomic
+def attempt_start(*, exam: Exam, candidate: User, now: datetime | None = None) -> Attempt:
+    """Start (or resume) ``candidate``'s attempt of ``exam``; returns the attempt.
+
+    An attempt already in progress is returned as it is (a double click makes one
+    attempt). Otherwise the exam must be open and the candidate must have attempts left;
+    the form is drawn with a fresh seed, preferring questions not seen in earlier attempts,
+    and frozen in :class:`AttemptItem` rows. The deadline is
+    :func:`exams.engine.timing.deadline_for`.
+
+    Raises :class:`ExamNotOpen`, :class:`NoAttemptsLeft`, :class:`BlueprintUnfillable`.
+    Queries: constant in the number of items and in the size of the bank (the pools are
+    id lists).
+    """
+    now = now or timezone.now()
+    # Serialize this candidate's starts: attempts allowed is checked under the lock.
+    User.objects.select_for_update().filter(pk=candidate.pk).first()
+    current = selectors.attempt_in_progress(user=candidate, exam=exam)
+    if current is not None:
+        return current
+    if not exam.is_open(now):
+        raise ExamNotOpen(_("This exam is not open now."))
+    previous = list(Attempt.objects.filter(exam=exam, candidate=candidate).values_list("id", flat=True))
+    if len(previous) >= exam.attempts_allowed:
+        raise NoAttemptsLeft(_("You have used all the attempts allowed for this exam."))
+
+    seed = secrets.randbits(62)
+    pools, version_of = _rule_pools(exam=exam)
+    seen = (
+        frozenset(AttemptItem.objects.filter(attempt_id__in=previous).values_list("question_id", flat=True))
+        if previous
+        else frozenset()
+    )
+    try:
+        picks = draw.draw_form(rules=pools, seed=seed, seen=seen, shuffle_items=exam.shuffle_items)
+    except draw.PoolTooSmall as error:
+        logger.error("exam %s cannot be drawn: %s", exam.code, error)
+        raise BlueprintUnfillable(_("This exam cannot be started now. Please tell the exam manager.")) from error
+    if not picks:
+        raise BlueprintUnfillable(_("This exam has no questions yet."))
+
+    version_ids = [version_of[pick.rule_id][pick.question_id] for pick in picks]
+    versions = QuestionVersion.objects.in_bulk(version_ids)
+    deadline_at = timing.deadline_for(
+        started_at=now, time_limit=timedelta(minutes=exam.time_limit_minutes), closes_at=exam.closes_at
+    )
+    try:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                exam=exam,
+                candidate=candidate,
+                number=len(previous) + 1,
+                seed=seed,
+                started_at=now,
+                deadline_at=deadline_at,
+            )
+    except IntegrityError:
+        # Another request started it first (SQLite has no row lock): resume that one.
+        current = selectors.attempt_in_progress(user=candidate, exam=exam)
+        if current is None:
+            raise
+        return current
+
+    option_rng = random.Random(seed ^ 0x5EED)  # noqa: S311 - reproducible from the secret seed
+    items = []
+    for position, (pick, version_id) in enumerate(zip(picks, version_ids, strict=True), start=1):
+        version = versions[version_id]
+        items.append(
+            AttemptItem(
+                attempt=attempt,
+                position=position,
+                section_id=pick.section_id,
+                question_version=version,
+                question_id=pick.question_id,
+                points=pick.points if pick.points is not None else version.default_points,
+                option_order=draw.option_order(
+                    question=version.data, rng=option_rng, shuffle_options=exam.shuffle_options
+                ),
+            )
+        )
+    AttemptItem.objects.bulk_create(items, batch_size=500)
+    return attempt
+
+
+def _lock_open_attempt(*, attempt_id: int, candidate: User, now: datetime) -> Attempt:
+    """Lock the candidate's attempt and check that it still accepts saves."""
+    attempt = (
+        Attempt.objects.select_for_update(no_key=True)
+        .select_related("exam")
+        .filter(pk=attempt_id, candidate=candidate)
+        .first()
+    )
+    if attempt is None:
+        raise AttemptNotFound(_("No such attempt."))
+    if attempt.state != AttemptState.IN_PROGRESS:
+        raise AttemptClosed(_("This attempt has been submitted; answers can no longer be changed."))
+    grace = timedelta(seconds=attempt.exam.grace_seconds)
+    if not timing.save_allowed(now=now, deadline_at=attempt.deadline_at, grace=grace):
+        raise AttemptClosed(_("The time for this attempt is over; this answer was not saved."))
+    return attempt
+
+
+@transaction.atomic
+def answer_save(
+    *,
+    attempt_id: int,
+    candidate: User,
+    position: int,
+    response: dict | None,
+    sequence: int | None = None,
+    flagged: bool | None = None,
+    now: datetime | None = None,
+) -> dict:
+    """Save one item's response (autosave or a form post); returns ``{"position",
+    "sequence", "saved_at"}`` — to be sent to the client only after the commit.
+
+    ``sequence`` is the client's counter for this item: a save older than the one stored
+    (a retry arriving late) changes nothing and answers with the stored sequence. Without
+    a sequence (form posts) the stored one is incremented. ``flagged`` sets the flag for
+    review when given. ``response`` is stored as given (grading treats malformed responses
+    as 0); it must be a JSON object or null.
+
+    Raises :class:`AttemptClosed` after the deadline plus grace period or after submit,
+    :class:`AttemptNotFound` for another candidate's attempt, :class:`InvalidItem` for an
+    unknown position or a response that is not a JSON object.
+    """
+    now = now or timezone.now()
+    if response is not None and not isinstance(response, dict):
+        raise InvalidItem(_("The answer is not in the expected form."))
+    _lock_open_attempt(attempt_id=attempt_id, candidate=candidate, now=now)
+    items = AttemptItem.objects.filter(attempt_id=attempt_id, position=position)
+    changes: dict = {"response": response, "saved_at": now}
+    if flagged is not None:
+        changes["flagged"] = bool(flagged)
+    if sequence is None:
+        updated = items.update(save_sequence=F("save_sequence") + 1, **changes)
+    else:
+        updated = items.filter(save_sequence__lt=sequence).update(save_sequence=sequence, **changes)
+    row = items.values("save_sequence", "saved_at").first()
+    if row is None:
+        raise InvalidItem(_("No such item in this attempt."))
+    if not updated and flagged is not None and sequence is not None:
+        items.update(flagged=bool(flagged))
+    return {"position": position, "sequence": row["save_sequence"], "saved_at": row["saved_at"]}
+
+
+@transaction.atomic
+def item_flag(*, attempt_id: int, candidate: User, position: int, flagged: bool, now: datetime | None = None) -> None:
+    """Set or clear the "flag for review" mark of one item. Raises like :func:`answer_save`."""
+    now = now or timezone.now()
+    _lock_open_attempt(attempt_id=attempt_id, candidate=candidate, now=now)
+    if not AttemptItem.objects.filter(attempt_id=attempt_id, position=position).update(flagged=flagged):
+        raise InvalidItem(_("No such item in this attempt."))
+
+
+def _grade_item(item: AttemptItem) -> bool:
+    """Grade one item in place; returns False when it needs manual grading."""
+    question = item.question_version.data
+    if question.get("qtype") == "description":
+        item.fraction, item.score = Decimal(0), Decimal(0)
+        return True
+    try:
+        fraction = grade(question, item.response or {})
+    except ManualGradingRequired:
+        item.needs_manual_grading = True
+        item.fraction = item.score = None
+        return False
+    item.fraction, item.score = scoring.item_score(points=item.points, fraction=fraction)
+    return True
+
+
+def _finalize(attempt: Attempt, items: list[AttemptItem], now: datetime) -> None:
+    """Total the scored items, decide pass or fail, mark final and announce it after commit."""
+    total = scoring.attempt_score(
+        (item.points, item.score) for item in items if item.question_version.qtype != "description"
+    )
+    attempt.score, attempt.max_score, attempt.percent = total.score, total.max_score, total.percent
+    attempt.passed = scoring.passes(percent=total.percent, cut_score=attempt.exam.cut_score)
+    attempt.state = AttemptState.FINAL
+    attempt.final_at = now
+    attempt_id, passed = attempt.pk, attempt.passed
+    transaction.on_commit(lambda: result_final.send(sender=Attempt, attempt_id=attempt_id, passed=passed))
+
+
+@transaction.atomic
+def attempt_submit(*, attempt_id: int, by: User | None, auto: bool = False, now: datetime | None = None) -> Attempt:
+    """Submit and grade an attempt; idempotent. Returns the attempt.
+
+    ``by`` is the candidate (or None for the deadline task); ``auto`` marks an attempt
+    finalized at its deadline. The attempt row is locked: of concurrent submits, the first
+    grades and the others find it already submitted and return it unchanged. Every item is
+    graded by ``question_bank.grading.grade``; essays wait for an examiner (state
+    ``submitted``), otherwise the result is final and ``result_final`` is sent after the
+    commit. Raises :class:`AttemptNotFound` if ``by`` is not the attempt's candidate.
+    """
+    now = now or timezone.now()
+    attempt = Attempt.objects.select_for_update().select_related("exam").filter(pk=attempt_id).first()
+    if attempt is None or (by is not None and attempt.candidate_id != by.pk):
+        raise AttemptNotFound(_("No such attempt."))
+    if attempt.state != AttemptState.IN_PROGRESS:
+        return attempt
+    items = list(attempt.items.select_related("question_version").order_by("position"))
+    all_scored = True
+    for item in items:
+        all_scored &= _grade_item(item)
+    AttemptItem.objects.bulk_update(items, ["fraction", "score", "needs_manual_grading"], batch_size=500)
+    attempt.submitted_at = now
+    attempt.auto_submitted = auto
+    if all_scored:
+        _finalize(attempt, items, now)
+    else:
+        attempt.state = AttemptState.SUBMITTED
+    attempt.save(
+        update_fields=["state", "submitted_at", "auto_submitted", "score", "max_score", "percent", "passed", "final_at"]
+    )
+    return attempt
+
+
+@transaction.atomic
+def item_grade_manual(*, item_id: int, fraction: Decimal, by: User, now: datetime | None = None) -> Attempt:
+    """An examiner scores one essay item (``fraction`` in [0, 1]); the result becomes final
+    when every item has a score. Raises ``ValueError`` for a fraction out of range and
+    :class:`AttemptClosed` when the attempt is not waiting for manual grading."""
+    now = now or timezone.now()
+    fraction = Decimal(fraction)
+    if not Decimal(0) <= fraction <= Decimal(1):
+        raise ValueError("fraction must be in [0, 1]")
+    item = AttemptItem.objects.select_related("attempt").get(pk=item_id)
+    attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=item.attempt_id)
+    if attempt.state != AttemptState.SUBMITTED:
+        raise AttemptClosed(_("This attempt is not waiting for manual grading."))
+    item.fraction, item.score = scoring.item_score(points=item.points, fraction=fraction)
+    item.needs_manual_grading = False
+    item.save(update_fields=["fraction", "score", "needs_manual_grading"])
+    items = list(attempt.items.select_related("question_version"))
+    if all(i.score is not None or i.question_version.qtype == "description" for i in items):
+        _finalize(attempt, items, now)
+        attempt.save(update_fields=["state", "score", "max_score", "percent", "passed", "final_at"])
+    return attempt
+
+
+def attempt_finalize_expired(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Submit (auto) every attempt left open past its deadline plus grace period, with what
+    was saved; returns how many were finalized. Each attempt is its own transaction, so one
+    failure does not hold back the others."""
+    now = now or timezone.now()
+    candidates = Attempt.objects.filter(state=AttemptState.IN_PROGRESS, deadline_at__lt=now).select_related("exam")
+    finalized = 0
+    for attempt in candidates.order_by("deadline_at")[:limit]:
+        if timing.is_expired(
+            now=now, deadline_at=attempt.deadline_at, grace=timedelta(seconds=attempt.exam.grace_seconds)
+        ):
+            attempt_submit(attempt_id=attempt.pk, by=None, auto=True, now=now)
+            finalized += 1
+    return finalized
+
+
+def attempt_finalize_if_expired(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
+    """On any access: an open attempt past deadline + grace is finalized now; returns it fresh."""
+    now = now or timezone.now()
+    if attempt.state == AttemptState.IN_PROGRESS and timing.is_expired(
+        now=now, deadline_at=attempt.deadline_at, grace=timedelta(seconds=attempt.exam.grace_seconds)
+    ):
+        return attempt_submit(attempt_id=attempt.pk, by=None, auto=True, now=now)
+    return attempt
