@@ -1,0 +1,59 @@
+"""The periodic deadline task through a real Redis broker and a real Celery worker."""
+
+import os
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from certify.celery import app
+from exams.models import AttemptState
+from exams.services import attempts as svc
+from exams.tasks import finalize_expired_attempts
+from tests.conftest import require_or_skip
+from tests.factories import CategoryFactory, ExamFactory, approved_question, blueprint
+
+BROKER = os.environ.get("CELERY_TEST_BROKER_URL", "")
+
+
+@pytest.fixture
+def celery_worker_on_redis(settings):
+    require_or_skip(bool(BROKER), "CELERY_TEST_BROKER_URL is not set", required_by="CERTIFY_REQUIRE_BROKER")
+    from celery.contrib.testing.worker import start_worker
+
+    changes = {
+        "broker_url": BROKER,
+        "result_backend": BROKER,
+        "task_always_eager": False,
+        "task_default_queue": "certify-test",
+        "task_routes": {},
+    }
+    previous = {key: app.conf.get(key) for key in changes}
+    app.conf.update(changes)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=["certify-test"]):
+            yield
+    finally:
+        app.conf.update(previous)
+
+
+@pytest.mark.broker
+@pytest.mark.django_db(transaction=True)
+def test_the_deadline_task_runs_on_a_worker_and_finalizes_expired_attempts(celery_worker_on_redis, candidate):
+    category = CategoryFactory()
+    for _ in range(3):
+        approved_question(category=category)
+    exam = ExamFactory(time_limit_minutes=1, grace_seconds=0)
+    blueprint(exam, [(category, 2)])
+    attempt = svc.attempt_start(exam=exam, candidate=candidate, now=timezone.now() - timedelta(minutes=5))
+
+    finalize_expired_attempts.delay()  # ignore_result: we watch the database instead
+
+    for _ in range(300):
+        attempt.refresh_from_db()
+        if attempt.state != AttemptState.IN_PROGRESS:
+            break
+        time.sleep(0.1)
+    assert attempt.state == AttemptState.FINAL
+    assert attempt.auto_submitted
