@@ -147,12 +147,13 @@ def _question_bank(*, stdout=None) -> None:
         if not language_dir.is_dir():
             continue
         for path in sorted(language_dir.glob("*.gift")):
+            # Through the command line, as a trainer would: the real importer, all or nothing per file.
             call_command(
                 "import_questions",
                 str(path),
-                format="gift",
-                language=language_dir.name,
-                approve=True,
+                "--format=gift",
+                f"--language={language_dir.name}",
+                "--approve",
                 stdout=stdout,
             )
 
@@ -211,7 +212,8 @@ def _body(paragraphs: list[str]) -> str:
 
 
 def _child(parent: Page, model, slug: str, locale: Locale, keys: dict, **fields) -> Page:
-    """Create or update the child page ``slug`` of ``parent`` and publish it.
+    """Create and publish the child page ``slug`` of ``parent`` unless it exists (an
+    existing page is left as it is, with any edit made in the admin).
 
     ``keys`` maps a slug to the translation key of the page in the default language, so
     that the pages of one slug in uz, ru and en are translations of each other (Wagtail
@@ -223,10 +225,7 @@ def _child(parent: Page, model, slug: str, locale: Locale, keys: dict, **fields)
         if slug in keys:
             page.translation_key = keys[slug]
         parent.add_child(instance=page)
-    else:
-        for name, value in fields.items():
-            setattr(page, name, value)
-    page.save_revision().publish()
+        page.save_revision().publish()
     keys.setdefault(slug, page.translation_key)
     return page
 
@@ -252,10 +251,7 @@ def _pages(exams: dict[str, Exam]) -> None:
             if "home" in keys:
                 home.translation_key = keys["home"]
             root.add_child(instance=home)
-        else:
-            for name, value in home_fields.items():
-                setattr(home, name, value)
-        home.save_revision().publish()
+            home.save_revision().publish()
         keys.setdefault("home", home.translation_key)
         if code == settings.LANGUAGE_CODE:
             if site is None:
