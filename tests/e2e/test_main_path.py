@@ -80,7 +80,7 @@ def test_a_candidate_signs_up_passes_the_exam_and_the_certificate_qr_verifies(pa
     sections = sorted({item.section_id for item in items}, key=lambda s: [i.section_id for i in items].index(s))
     for number, section_id in enumerate(sections, start=1):
         if number > 1:
-            page.click("button[name=goto][value='%d']" % number)
+            page.click(f"button[name=goto][value='{number}']")
             page.wait_for_url(f"**?page={number}")
         for item in items:
             if item.section_id == section_id:

@@ -168,7 +168,9 @@ class TestSave:
 
 
 class TestSubmit:
-    def test_submit_grades_and_a_pass_sends_result_final_once(self, exam, candidate, django_capture_on_commit_callbacks):
+    def test_submit_grades_and_a_pass_sends_result_final_once(
+        self, exam, candidate, django_capture_on_commit_callbacks
+    ):
         received = []
 
         def receiver(sender, attempt_id, passed, **kwargs):
@@ -251,9 +253,7 @@ class TestQueryBudgets:
         return exam
 
     @pytest.mark.parametrize(("items", "bank"), [(10, 500), (100, 500), (10, 5000)])
-    def test_start_save_submit_query_counts_are_constant(
-        self, items, bank, candidate, django_assert_max_num_queries
-    ):
+    def test_start_save_submit_query_counts_are_constant(self, items, bank, candidate, django_assert_max_num_queries):
         exam = self._exam_with(items=items, bank=bank)
         with django_assert_max_num_queries(14):
             attempt = svc.attempt_start(exam=exam, candidate=candidate)
