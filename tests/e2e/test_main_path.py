@@ -34,8 +34,10 @@ def answer_item(page, item: AttemptItem) -> None:
         section.locator(f"input[name='{prefix}value'][value='{value}']").check()
     elif qtype == "short_answer":
         section.locator(f"input[name='{prefix}text']").fill(response["text"])
+        section.locator(f"input[name='{prefix}text']").press("Tab")  # leaving the field saves at once
     elif qtype == "numerical":
         section.locator(f"input[name='{prefix}value']").fill(response["value"])
+        section.locator(f"input[name='{prefix}value']").press("Tab")
     elif qtype == "matching":
         for pair_id, answer in response["pairs"].items():
             section.locator(f"select[name='{prefix}pair-{pair_id}']").select_option(answer)

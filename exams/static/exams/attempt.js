@@ -213,6 +213,21 @@
 
   /* ---------- wiring ---------- */
 
+  // Text being typed is queued 800 ms after the last key; leaving the page queues it at once.
+  var typing = {};
+  function clearTyping(section) {
+    window.clearTimeout(typing[section.dataset.position]);
+    delete typing[section.dataset.position];
+  }
+  function flushTyping() {
+    Object.keys(typing).forEach(function (position) {
+      var section = sectionOf(position);
+      clearTyping(section);
+      enqueue(section);
+    });
+  }
+  window.addEventListener("pagehide", flushTyping);
+
   document.querySelectorAll(".item[data-position]").forEach(function (section) {
     var position = section.dataset.position;
     sequences[position] = parseInt(section.dataset.sequence || "0", 10);
@@ -223,12 +238,11 @@
     } else if (pending) {
       delete queue[position];
     }
-    var timer = null;
-    section.addEventListener("change", function () { enqueue(section); });
+    section.addEventListener("change", function () { clearTyping(section); enqueue(section); });
     section.addEventListener("input", function (event) {
       if (event.target.tagName === "TEXTAREA" || event.target.type === "text") {
-        window.clearTimeout(timer);
-        timer = window.setTimeout(function () { enqueue(section); }, 800);
+        clearTyping(section);
+        typing[position] = window.setTimeout(function () { delete typing[position]; enqueue(section); }, 800);
       }
     });
   });
@@ -243,6 +257,7 @@
     var goto = event.submitter ? event.submitter.value : "";
     event.preventDefault();
     var target = goto === "summary" ? form.dataset.summaryUrl : "?page=" + encodeURIComponent(goto);
+    flushTyping();
     waitForQueue(function () { window.location.assign(target); });
   });
 
@@ -282,6 +297,7 @@
   }
   function timeUp() {
     // Save what is queued (the server accepts it during the grace period), then submit.
+    flushTyping();
     waitForQueue(function () {
       var submit = document.createElement("form");
       submit.method = "post";
@@ -293,5 +309,7 @@
     });
   }
   tick();
-  document.addEventListener("visibilitychange", function () { if (!document.hidden) { resync(); } });
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) { flushTyping(); } else { resync(); }
+  });
 })();
