@@ -26,6 +26,23 @@ class Organisation(models.Model):
         return self.name
 
 
+class Cohort(models.Model):
+    """A named group of candidates (a training group, an intake) that exams can be opened to."""
+
+    name = models.CharField(_("name"), max_length=255, unique=True)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="cohorts"
+    )
+    members = models.ManyToManyField("User", blank=True, related_name="cohorts")
+
+    class Meta:
+        verbose_name = _("cohort")
+        verbose_name_plural = _("cohorts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class CertifyUserManager(UserManager):
     """Creates users keyed by e-mail; the username mirrors the e-mail."""
 

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django_filters",
     "allauth",
     "allauth.account",
+    "auditlog",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -95,6 +96,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -219,6 +221,13 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx"]
 CERTIFY_SIGNING_KEY_DIR = Path(env.str("CERTIFY_SIGNING_KEY_DIR", default=str(VAR_DIR / "signing")))
 CERTIFY_ISSUER_NAME = env.str("CERTIFY_ISSUER_NAME", default="Elektron hukumat markazi (e-Gov Center)")
 CERTIFY_SERIAL_PREFIX = env.str("CERTIFY_SERIAL_PREFIX", default="EGOV")
+CERTIFY_SIGNATORY_NAME = env.str("CERTIFY_SIGNATORY_NAME", default="")
+CERTIFY_SIGNATORY_TITLE = env.str("CERTIFY_SIGNATORY_TITLE", default="")
+# Verification rate limit per client IP (page and API share it); django-ratelimit uses the default
+# cache, so production sets REDIS_URL to share the counts between processes.
+CERTIFY_VERIFY_RATE = env.str("CERTIFY_VERIFY_RATE", default="60/m")
+# Behind a reverse proxy the client address is not REMOTE_ADDR; name the header the proxy sets.
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 
 # Security: strict in production, relaxed for the loopback demo.
 SESSION_COOKIE_HTTPONLY = True

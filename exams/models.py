@@ -71,6 +71,19 @@ class Exam(models.Model):
         help_text=_("Draw only questions in this language; blank draws any language."),
     )
     is_published = models.BooleanField(_("published"), default=False)
+    eligible_organisations = models.ManyToManyField(
+        "accounts.Organisation",
+        blank=True,
+        related_name="eligible_exams",
+        verbose_name=_("open to organisations"),
+        help_text=_(
+            "Members of these organisations (and of the organisations below them). Blank with no cohorts: "
+            "every signed-in candidate."
+        ),
+    )
+    eligible_cohorts = models.ManyToManyField(
+        "accounts.Cohort", blank=True, related_name="eligible_exams", verbose_name=_("open to cohorts")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -93,6 +106,25 @@ class Exam(models.Model):
     @property
     def description(self) -> str:
         return _localized(self, "description")
+
+    def is_eligible(self, user) -> bool:
+        """True when ``user`` may sit this exam: open to everyone (no organisation and no
+        cohort chosen), or the user is in a chosen cohort, or in a chosen organisation or an
+        organisation below one. Two or three queries."""
+        organisations = list(self.eligible_organisations.values_list("pk", flat=True))
+        cohorts = list(self.eligible_cohorts.values_list("pk", flat=True))
+        if not organisations and not cohorts:
+            return True
+        if cohorts and user.cohorts.filter(pk__in=cohorts).exists():
+            return True
+        organisation = user.organisation
+        seen = set()
+        while organisation is not None and organisation.pk not in seen:
+            if organisation.pk in organisations:
+                return True
+            seen.add(organisation.pk)
+            organisation = organisation.parent
+        return False
 
     def is_open(self, now=None) -> bool:
         """True when published and ``now`` (aware, default: the current time) is in the window."""

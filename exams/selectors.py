@@ -81,8 +81,10 @@ def exam_state(*, exam: Exam, user) -> dict:
         "attempts_left": exam.attempts_allowed,
         "in_progress": None,
         "passed_attempt": None,
+        "eligible": True,
     }
     if user is not None and user.is_authenticated:
+        state["eligible"] = exam.is_eligible(user)
         attempts = list(Attempt.objects.filter(exam=exam, candidate=user).order_by("number"))
         state["attempts"] = attempts
         state["attempts_used"] = len(attempts)

@@ -45,6 +45,10 @@ class ExamNotOpen(AttemptError):
     code = "exam_not_open"
 
 
+class NotEligible(AttemptError):
+    code = "not_eligible"
+
+
 class NoAttemptsLeft(AttemptError):
     code = "no_attempts_left"
 
@@ -104,7 +108,8 @@ def attempt_start(*, exam: Exam, candidate: User, now: datetime | None = None) -
     and frozen in :class:`AttemptItem` rows. The deadline is
     :func:`exams.engine.timing.deadline_for`.
 
-    Raises :class:`ExamNotOpen`, :class:`NoAttemptsLeft`, :class:`BlueprintUnfillable`.
+    Raises :class:`ExamNotOpen`, :class:`NotEligible`, :class:`NoAttemptsLeft`,
+    :class:`BlueprintUnfillable`.
     Queries: constant in the number of items and in the size of the bank (the pools are
     id lists).
     """
@@ -116,6 +121,8 @@ def attempt_start(*, exam: Exam, candidate: User, now: datetime | None = None) -
         return current
     if not exam.is_open(now):
         raise ExamNotOpen(_("This exam is not open now."))
+    if not exam.is_eligible(candidate):
+        raise NotEligible(_("This exam is not open to you. Ask your organisation's training coordinator."))
     previous = list(Attempt.objects.filter(exam=exam, candidate=candidate).values_list("id", flat=True))
     if len(previous) >= exam.attempts_allowed:
         raise NoAttemptsLeft(_("You have used all the attempts allowed for this exam."))

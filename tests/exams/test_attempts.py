@@ -262,3 +262,30 @@ class TestQueryBudgets:
         with django_assert_max_num_queries(10):
             svc.attempt_submit(attempt_id=attempt.pk, by=candidate)
         assert attempt.items.count() == items
+
+
+class TestEligibility:
+    def test_an_exam_open_to_an_organisation_admits_its_members_and_those_below_and_refuses_others(
+        self, exam, candidate, other_candidate
+    ):
+        from accounts.models import Organisation
+
+        ministry = Organisation.objects.create(name="Vazirlik")
+        department = Organisation.objects.create(name="Boshqarma", parent=ministry)
+        candidate.organisation = department
+        candidate.save()
+        exam.eligible_organisations.add(ministry)
+        assert svc.attempt_start(exam=exam, candidate=candidate).pk
+        with pytest.raises(svc.NotEligible):
+            svc.attempt_start(exam=exam, candidate=other_candidate)
+        assert not Attempt.objects.filter(candidate=other_candidate).exists()
+
+    def test_an_exam_open_to_a_cohort_admits_its_members(self, exam, candidate, other_candidate):
+        from accounts.models import Cohort
+
+        cohort = Cohort.objects.create(name="2026-mart guruhi")
+        cohort.members.add(other_candidate)
+        exam.eligible_cohorts.add(cohort)
+        assert svc.attempt_start(exam=exam, candidate=other_candidate).pk
+        with pytest.raises(svc.NotEligible):
+            svc.attempt_start(exam=exam, candidate=candidate)
