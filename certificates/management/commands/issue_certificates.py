@@ -1,0 +1,36 @@
+"""``manage.py issue_certificates``: issue what was missed and render missing PDFs (idempotent).
+
+For repairs after a broker outage or a crash between commit and PDF: every final passing
+attempt without a current certificate gets one; every certificate without a PDF gets it.
+"""
+
+from django.core.management.base import BaseCommand
+
+from certificates.models import Certificate
+from certificates.services import CertificateError, certificate_issue, certificate_render_pdf
+from exams.models import Attempt, AttemptState
+
+
+class Command(BaseCommand):
+    help = "Issue certificates for final passing attempts that have none, and render missing PDFs."
+
+    def handle(self, *args, **options):
+        issued = failed = rendered = 0
+        missing = (
+            Attempt.objects.filter(state=AttemptState.FINAL, passed=True)
+            .exclude(pk__in=Certificate.objects.filter(superseded_at__isnull=True).values("attempt_id"))
+            .values_list("pk", flat=True)
+        )
+        for attempt_id in missing.iterator():
+            try:
+                certificate_issue(attempt_id=attempt_id)
+                issued += 1
+            except CertificateError as error:
+                failed += 1
+                self.stderr.write(f"attempt {attempt_id}: {error}")
+        for certificate in Certificate.objects.filter(pdf="").iterator():
+            certificate_render_pdf(certificate=certificate)
+            rendered += 1
+        self.stdout.write(f"Issued {issued}, rendered {rendered} PDF(s), {failed} refused.")
+        if failed:
+            raise SystemExit(1)

@@ -1,0 +1,70 @@
+"""Fixtures for the certificate tests: an exam and final attempts made directly with the ORM."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone, translation
+
+from exams.models import Attempt, AttemptState, Exam
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters live in the cache; each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Service messages are checked in English (the source language); pages choose their own."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def exam(db):
+    return Exam.objects.create(
+        code="egov-specialist",
+        title_uz="Elektron hukumat boʻyicha mutaxassis",
+        title_ru="Специалист по электронному правительству",
+        title_en="E-Government specialist",
+        time_limit_minutes=60,
+        cut_score=Decimal("70.00"),
+        validity_months=36,
+        is_published=True,
+    )
+
+
+def make_attempt(exam, candidate, *, passed=True, state=AttemptState.FINAL, final_at=None, number=None):
+    """A graded attempt, with no items (certificates only read the result)."""
+    final_at = final_at or timezone.now()
+    number = number or (Attempt.objects.filter(exam=exam, candidate=candidate).count() + 1)
+    return Attempt.objects.create(
+        exam=exam,
+        candidate=candidate,
+        number=number,
+        seed=12345,
+        state=state,
+        started_at=final_at - datetime.timedelta(minutes=30),
+        deadline_at=final_at + datetime.timedelta(minutes=30),
+        submitted_at=final_at,
+        score=Decimal("8") if passed else Decimal("3"),
+        max_score=Decimal("10"),
+        percent=Decimal("80") if passed else Decimal("30"),
+        passed=passed if state == AttemptState.FINAL else None,
+        final_at=final_at if state == AttemptState.FINAL else None,
+    )
+
+
+@pytest.fixture
+def passed_attempt(exam, candidate):
+    return make_attempt(exam, candidate)
+
+
+@pytest.fixture
+def officer(django_user_model):
+    return django_user_model.objects.create_superuser(email="officer@example.uz", password="Parol-2026!")
