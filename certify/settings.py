@@ -45,7 +45,7 @@ if PRODUCTION:
     DEBUG = env.bool("DEBUG", default=False)
 else:
     # A fixed development key: never used in production, where SECRET_KEY is required.
-    SECRET_KEY = env.str("SECRET_KEY", default="development-only-not-secret-1c6b0d1e2f")  # noqa: S105
+    SECRET_KEY = env.str("SECRET_KEY", default="development-only-not-secret-1c6b0d1e2f")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
     DEBUG = env.bool("DEBUG", default=CERTIFY_ENV == "development")
 
