@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The production processes on one machine: gunicorn, a Celery worker and Celery beat.
+# Configuration comes from the environment (see README, "Running it for real"); with
+# CERTIFY_ENV=production the settings refuse to start without SECRET_KEY and ALLOWED_HOSTS.
+# Stops every process when one of them exits or on Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=.venv/bin
+bind=${BIND:-127.0.0.1:${PORT:-8000}}
+workers=${WEB_WORKERS:-$(( $(nproc) * 2 + 1 ))}
+
+$venv/python manage.py migrate --noinput
+$venv/python manage.py collectstatic --noinput -v0
+
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; wait' EXIT INT TERM
+$venv/gunicorn certify.wsgi --bind "$bind" --workers "$workers" --timeout 30 --graceful-timeout 20 \
+  --access-logfile - & pids+=($!)
+if [ -n "${CELERY_BROKER_URL:-${REDIS_URL:-}}" ]; then
+  $venv/celery -A certify worker -Q default,certificates --concurrency "${CELERY_CONCURRENCY:-2}" \
+    --loglevel INFO & pids+=($!)
+  $venv/celery -A certify beat --loglevel INFO --schedule var/celerybeat-schedule & pids+=($!)
+else
+  echo "No CELERY_BROKER_URL: tasks run inside the web processes; no worker or beat started." >&2
+fi
+wait -n
