@@ -16,13 +16,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.db import transaction
 from django.utils.html import escape
 from wagtail.models import Locale, Page, Site
 
-from accounts.models import Organisation, User
+from accounts.models import Organisation, OrganisationKind, RoleAssignment, User
+from accounts.roles import role_group, roles_setup
 from exams.models import DrawRule, Exam, ReviewPolicy, Section
 from question_bank.models import Category
 
@@ -126,8 +126,12 @@ def seed_demo(*, stdout=None) -> list[DemoAccount]:
 
 
 def _accounts() -> None:
+    # The role groups and their permissions (accounts.roles); each demo account gets its role.
+    roles_setup()
     organisation, _ = Organisation.objects.get_or_create(name="Raqamli texnologiyalar vazirligi", parent=None)
-    admin_access = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+    if not organisation.kind:
+        organisation.kind = OrganisationKind.MINISTRY
+        organisation.save(update_fields=["kind"])
     for account in DEMO_ACCOUNTS:
         user = User.objects.filter(email=account.email).first() or User(email=account.email)
         user.full_name = account.full_name
@@ -136,10 +140,9 @@ def _accounts() -> None:
         user.organisation = organisation
         user.set_password(DEMO_PASSWORD)
         user.save()
-        if account.staff and not account.superuser:
-            group, _ = Group.objects.get_or_create(name=account.role.capitalize())
-            group.permissions.add(admin_access)
-            user.groups.add(group)
+        RoleAssignment.objects.get_or_create(
+            user=user, group=role_group(account.role.replace(" ", "_")), organisation=None
+        )
 
 
 def _question_bank(*, stdout=None) -> None:
@@ -233,6 +236,10 @@ def _child(parent: Page, model, slug: str, locale: Locale, keys: dict, **fields)
 def _pages(exams: dict[str, Exam]) -> None:
     content = json.loads((FIXTURES / "demo_pages.json").read_text(encoding="utf-8"))
     root = Page.get_first_root_node()
+    if root is None:
+        # Wagtail's migration creates the tree root; a flushed database (tests) has none.
+        default_locale, _ = Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
+        root = Page.add_root(instance=Page(title="Root", slug="root", locale=default_locale))
     site = Site.objects.filter(is_default_site=True).first()
     keys: dict[str, object] = {}
     languages = sorted(settings.LANGUAGES, key=lambda language: language[0] != settings.LANGUAGE_CODE)

@@ -1,7 +1,8 @@
 """Browser tests: Playwright driving Debian's Chromium (/usr/bin/chromium), never a downloaded browser.
 
 Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
-inside one unless told that this is safe, which it is here (the test waits for the browser).
+inside one unless told that this is safe, which it is here (the test waits for the browser):
+the ``browser`` fixture sets DJANGO_ALLOW_ASYNC_UNSAFE while it runs, and only then.
 """
 
 import os
@@ -11,8 +12,6 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require_or_skip
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Chromium's own background traffic is refused on a closed network; these flags keep it quiet.
@@ -36,10 +35,19 @@ def browser():
     require_or_skip(bool(shutil.which("zbarimg")), "zbar-tools is not installed", required_by="CERTIFY_REQUIRE_E2E")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+    # Only while the browser runs: a subprocess started by another test must not inherit it.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield instance
+            instance.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
