@@ -16,13 +16,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.db import transaction
 from django.utils.html import escape
 from wagtail.models import Locale, Page, Site
 
-from accounts.models import Organisation, OrganisationKind, RoleAssignment, User
-from accounts.roles import role_group, roles_setup
+from accounts.models import Organisation, User
 from exams.models import DrawRule, Exam, ReviewPolicy, Section
 from question_bank.models import Category
 
@@ -126,12 +126,8 @@ def seed_demo(*, stdout=None) -> list[DemoAccount]:
 
 
 def _accounts() -> None:
-    # The role groups and their permissions (accounts.roles); each demo account gets its role.
-    roles_setup()
     organisation, _ = Organisation.objects.get_or_create(name="Raqamli texnologiyalar vazirligi", parent=None)
-    if not organisation.kind:
-        organisation.kind = OrganisationKind.MINISTRY
-        organisation.save(update_fields=["kind"])
+    admin_access = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
     for account in DEMO_ACCOUNTS:
         user = User.objects.filter(email=account.email).first() or User(email=account.email)
         user.full_name = account.full_name
@@ -140,9 +136,10 @@ def _accounts() -> None:
         user.organisation = organisation
         user.set_password(DEMO_PASSWORD)
         user.save()
-        RoleAssignment.objects.get_or_create(
-            user=user, group=role_group(account.role.replace(" ", "_")), organisation=None
-        )
+        if account.staff and not account.superuser:
+            group, _ = Group.objects.get_or_create(name=account.role.capitalize())
+            group.permissions.add(admin_access)
+            user.groups.add(group)
 
 
 def _question_bank(*, stdout=None) -> None:
