@@ -6,9 +6,24 @@ and the full name is kept exactly as in the passport, because it is printed on c
 
 import unicodedata
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, Group, UserManager
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+# PINFL (JShShIR): the 14-digit personal identification number of a citizen of Uzbekistan.
+pinfl_validator = RegexValidator(r"^[0-9]{14}\Z", _("The PINFL is exactly 14 digits."), code="invalid_pinfl")
+phone_validator = RegexValidator(
+    r"^\+?[0-9]{9,15}\Z", _("Enter the phone number as digits, for example +998901234567."), code="invalid_phone"
+)
+
+
+class OrganisationKind(models.TextChoices):
+    MINISTRY = "ministry", _("Ministry")
+    AGENCY = "agency", _("Agency")
+    DEPARTMENT = "department", _("Department")
+    REGION = "region", _("Region")
 
 
 class Organisation(models.Model):
@@ -16,6 +31,7 @@ class Organisation(models.Model):
 
     name = models.CharField(_("name"), max_length=255)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    kind = models.CharField(_("kind"), max_length=16, choices=OrganisationKind.choices, blank=True)
 
     class Meta:
         verbose_name = _("organisation")
@@ -24,6 +40,16 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def path(self) -> str:
+        """The names from the root down to this organisation, joined by `` / ``."""
+        names, node, seen = [], self, set()
+        while node is not None and node.pk not in seen:
+            seen.add(node.pk)
+            names.append(node.name)
+            node = node.parent
+        return " / ".join(reversed(names))
 
 
 class Cohort(models.Model):
@@ -74,6 +100,15 @@ class User(AbstractUser):
     )
     position = models.CharField(_("position"), max_length=200, blank=True)
     language = models.CharField(_("language"), max_length=5, default="uz")
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
+    # Private: never on a public page, a certificate or an export for anyone but its holder.
+    pinfl = models.CharField(
+        _("PINFL"),
+        max_length=14,
+        blank=True,
+        validators=[pinfl_validator],
+        help_text=_("Personal identification number: 14 digits. Never shown on certificates."),
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -98,3 +133,88 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name
+
+
+class RoleAssignment(models.Model):
+    """A role (a Django group) given to a user, optionally limited to an organisation subtree.
+
+    The permissions come from the group (``user.groups``); the assignment records the scope:
+    ``organisation`` null means the whole register, otherwise that organisation and every
+    organisation below it (see :func:`accounts.scoping.organisations_visible_to`).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="role_assignments", verbose_name=_("role"))
+    organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+        help_text=_("Blank: the role applies to every organisation."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        # Two partial constraints rather than nulls_distinct=False, which SQLite lacks.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "group", "organisation"],
+                condition=models.Q(organisation__isnull=False),
+                name="role_assignment_unique_scoped",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "group"],
+                condition=models.Q(organisation__isnull=True),
+                name="role_assignment_unique_global",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.organisation.name if self.organisation_id else _("all organisations")
+        return f"{self.user} — {self.group.name} ({scope})"
+
+
+class DeletionRequestStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    REFUSED = "refused", _("Refused")
+
+
+class DeletionRequest(models.Model):
+    """A candidate's request to delete their account, handled by an administrator.
+
+    Issued certificates stay in the register and verifiable (the holder's name on them is
+    part of a public record); the account, profile and unfinished attempts are what goes.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="deletion_requests"
+    )
+    email = models.EmailField(_("e-mail address"))
+    reason = models.TextField(_("reason"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeletionRequestStatus.choices, default=DeletionRequestStatus.OPEN
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(_("administrator's note"), blank=True)
+
+    class Meta:
+        verbose_name = _("deletion request")
+        verbose_name_plural = _("deletion requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status="open"),
+                name="deletion_request_one_open_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_status_display()})"

@@ -1,20 +1,26 @@
-"""Receivers: a final passing result enqueues the issuing of its certificate.
+"""Receivers: a verified passing result enqueues the issuing of its certificate; a regrade that
+turns a pass into a fail revokes it (reason "regrade").
 
-``exams.signals.result_final`` is sent after the commit, so the task sees the final attempt.
+Certificates come from verified results (issue 11): the verification app decides when a
+final result is verified (at once, after a sign-off or an appeal window) and sends
+``verification.signals.result_verified``, also again when a verified result turns from fail
+to pass. ``result_verified`` and ``exams.signals.result_changed`` are sent after the commit,
+so the task sees the attempt as committed.
 """
 
 import logging
 
 from django.dispatch import receiver
 
-from exams.signals import result_final
+from exams.signals import result_changed
+from verification.signals import result_verified
 
 logger = logging.getLogger(__name__)
 
 
-@receiver(result_final, dispatch_uid="certificates.issue_on_result_final")
+@receiver(result_verified, dispatch_uid="certificates.issue_on_result_verified")
 def issue_on_pass(sender, *, attempt_id: int, passed: bool, **kwargs) -> None:
-    """Enqueue ``issue_certificate(attempt_id)`` when the result passed."""
+    """Enqueue ``issue_certificate(attempt_id)`` when the verified result passed."""
     if not passed:
         return
     from .tasks import issue_certificate
@@ -26,3 +32,22 @@ def issue_on_pass(sender, *, attempt_id: int, passed: bool, **kwargs) -> None:
         # failure must not turn it into an error page. `manage.py issue_certificates`
         # issues whatever was missed.
         logger.exception("Could not issue the certificate of attempt %s", attempt_id)
+
+
+@receiver(result_changed, dispatch_uid="certificates.follow_regrade")
+def follow_regrade(sender, *, attempt_id: int, passed: bool, by_id: int | None = None, **kwargs) -> None:
+    """A regrade (or an appeal decision) changed pass/fail: revoke on a fail. A new pass is
+    issued when the verification app announces it verified (``result_verified``).
+
+    The revocation is recorded with the examiner who regraded (``by_id``) and the reason
+    "regrade"; their right to regrade is what authorizes it.
+    """
+    if passed:
+        return
+    from .services import certificate_revoke_after_regrade
+
+    try:
+        certificate_revoke_after_regrade(attempt_id=attempt_id, by_id=by_id)
+    except Exception:
+        # The regrade has committed; the certification officer revokes by hand what failed here.
+        logger.exception("Could not revoke the certificate of attempt %s after a regrade", attempt_id)

@@ -21,7 +21,8 @@ def certificate_by_code(*, code: str) -> Certificate | None:
     normalized = code_normalize(code)
     if normalized is None:
         return None
-    return Certificate.objects.select_related("superseded_by").filter(verification_code=normalized).first()
+    # A unique lookup: no ORDER BY (which .first() would add), so the index answers it alone.
+    return Certificate.objects.select_related("superseded_by").filter(verification_code=normalized).order_by().first()
 
 
 def certificate_current_for_attempt(*, attempt_id: int) -> Certificate | None:

@@ -24,6 +24,7 @@ import secrets
 import unicodedata
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -31,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from exams.models import Attempt, AttemptState
+from verification.selectors import result_is_held
 
 from . import keys, selectors
 from .codes import code_generate
@@ -101,6 +103,20 @@ def _certificate_insert(
     return certificate
 
 
+# The revocation reason written when a regrade turns a pass into a fail. Only such a
+# revocation may be followed by a new certificate for the same attempt (a regrade back to a
+# pass); a certificate revoked by an officer (fraud, a request) is never issued again.
+REGRADE_REASON = "regrade"
+
+
+def _still_current(certificate: Certificate | None) -> bool:
+    """True when ``certificate`` is the attempt's answer: not revoked, or revoked for a reason
+    other than a regrade."""
+    return certificate is not None and (
+        certificate.revoked_at is None or certificate.revocation_reason != REGRADE_REASON
+    )
+
+
 def _printed_name(user) -> str:
     return unicodedata.normalize("NFC", (user.full_name or user.full_name_cyrillic or "").strip())
 
@@ -108,7 +124,7 @@ def _printed_name(user) -> str:
 @transaction.atomic
 def _certificate_create(*, attempt_id: int) -> Certificate:
     current = selectors.certificate_current_for_attempt(attempt_id=attempt_id)
-    if current is not None:
+    if _still_current(current):
         return current
     try:
         attempt = Attempt.objects.select_related("exam", "candidate").select_for_update(of=("self",)).get(pk=attempt_id)
@@ -118,9 +134,12 @@ def _certificate_create(*, attempt_id: int) -> Certificate:
         raise CertificateError(
             _("Attempt %(id)s is not a final passing result; no certificate is issued.") % {"id": attempt_id}
         )
+    if result_is_held(attempt_id=attempt_id):
+        # Issued only from a verified result (sign-off, appeal window, identity check: verification/).
+        raise CertificateError(_("The result of attempt %(id)s is not verified yet.") % {"id": attempt_id})
     # Checked again under the attempt's lock: a concurrent call may have committed meanwhile.
     current = selectors.certificate_current_for_attempt(attempt_id=attempt_id)
-    if current is not None:
+    if _still_current(current):
         return current
     holder_name = _printed_name(attempt.candidate)
     if not holder_name:
@@ -131,6 +150,11 @@ def _certificate_create(*, attempt_id: int) -> Certificate:
     final_at = attempt.final_at or timezone.now()
     issued_on = final_at.astimezone(TASHKENT).date()
     language = attempt.candidate.language[:2]
+    revoked = current  # not None only when the current certificate was revoked by a regrade
+    if revoked is not None:
+        # It stops being current first (the partial unique constraint), as in a reissue.
+        revoked.superseded_at = timezone.now()
+        revoked.save(update_fields=["superseded_at"])
     certificate = _certificate_insert(
         attempt=attempt,
         holder_name=holder_name,
@@ -144,6 +168,17 @@ def _certificate_create(*, attempt_id: int) -> Certificate:
         action=CertificateEventAction.ISSUED,
         details={"serial": certificate.serial, "attempt": attempt_id, "kid": certificate.signing_key_id},
     )
+    if revoked is not None:
+        # The attempt passes again after its certificate was revoked (a regrade back to a
+        # pass): the revoked certificate stays revoked and points at the new one.
+        revoked.superseded_by = certificate
+        revoked.save(update_fields=["superseded_by"])
+        CertificateEvent.objects.create(
+            certificate=revoked,
+            action=CertificateEventAction.SUPERSEDED,
+            at=revoked.superseded_at,
+            details={"superseded_by": certificate.serial},
+        )
     return certificate
 
 
@@ -228,6 +263,36 @@ def certificate_revoke(*, certificate: Certificate, by, reason: str) -> Certific
     locked.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
     CertificateEvent.objects.create(
         certificate=locked, action=CertificateEventAction.REVOKED, actor=by, reason=reason, at=locked.revoked_at
+    )
+    return locked
+
+
+@transaction.atomic
+def certificate_revoke_after_regrade(*, attempt_id: int, by_id: int | None) -> Certificate | None:
+    """Revoke the attempt's current certificate because a regrade turned its pass into a fail.
+
+    Called by the receiver of ``exams.signals.result_changed``: the examiner's right to
+    regrade (checked by the exam engine) is what authorizes it, so no certification
+    officer's permission is asked; the examiner is recorded as the actor. Returns the
+    revoked certificate, or ``None`` when there was none or it was already revoked.
+    """
+    current = selectors.certificate_current_for_attempt(attempt_id=attempt_id)
+    if current is None:
+        return None
+    locked = Certificate.objects.select_for_update().get(pk=current.pk)
+    if locked.revoked_at is not None or locked.superseded_at is not None:
+        return None
+    by = get_user_model().objects.filter(pk=by_id).first() if by_id else None
+    locked.revoked_at = timezone.now()
+    locked.revoked_by = by
+    locked.revocation_reason = REGRADE_REASON
+    locked.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
+    CertificateEvent.objects.create(
+        certificate=locked,
+        action=CertificateEventAction.REVOKED,
+        actor=by,
+        reason=REGRADE_REASON,
+        at=locked.revoked_at,
     )
     return locked
 

@@ -57,7 +57,9 @@ INSTALLED_APPS = [
     "question_bank",
     "exams",
     "certificates",
+    "verification",
     "cms",
+    "reports",
     "wagtail.contrib.forms",
     "wagtail.contrib.simple_translation",
     "wagtail.locales",
@@ -77,6 +79,11 @@ INSTALLED_APPS = [
     "django_filters",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "django.contrib.humanize",  # allauth's sessions list uses naturaltime
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "auditlog",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -87,7 +94,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a database outage anywhere below answers 503 with a clear page (certify/security.py).
+    "certify.security.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (no inline scripts outside /admin/) and Permissions-Policy.
+    "certify.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -96,13 +107,18 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "accounts.middleware.StaffMFAMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    # Feeds attempts' integrity logs from the candidate's requests (verification/middleware.py).
+    "verification.middleware.IntegrityMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
 if PRODUCTION:
     # Static files from the web process, compressed and cached forever (hashed names).
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    after_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
+    MIDDLEWARE.insert(after_security, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "certify.urls"
 WSGI_APPLICATION = "certify.wsgi.application"
@@ -154,9 +170,54 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
+# E-mail confirmation: mandatory in production, optional in development and tests.
+ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory" if PRODUCTION else "optional")
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+ACCOUNT_ADAPTER = "accounts.adapter.CertifyAccountAdapter"
+# Against password guessing: after ACCOUNT_LOGIN_FAILURES wrong passwords for one e-mail address
+# within ACCOUNT_LOGIN_LOCKOUT_SECONDS, every sign-in for it is refused (even with the right
+# password) until the window passes or the password is reset; plus a per-address cap.
+ACCOUNT_LOGIN_FAILURES = env.int("ACCOUNT_LOGIN_FAILURES", default=5)
+ACCOUNT_LOGIN_LOCKOUT_SECONDS = env.int("ACCOUNT_LOGIN_LOCKOUT_SECONDS", default=900)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"20/m/ip,{ACCOUNT_LOGIN_FAILURES}/{ACCOUNT_LOGIN_LOCKOUT_SECONDS}s/key",
+    "login": "30/m/ip",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+}
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+# Multi-factor authentication: TOTP and recovery codes; required for staff (accounts.middleware).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Certify")
+USERSESSIONS_TRACK_ACTIVITY = True
+# Staff (anyone with admin access) must set up TOTP before any admin page; never off in production.
+CERTIFY_REQUIRE_STAFF_MFA = True if PRODUCTION else env.bool("CERTIFY_REQUIRE_STAFF_MFA", default=True)
+# Government single sign-on (OpenID Connect), configured from the environment; off when unset.
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.CertifySocialAccountAdapter"
+# The government provider vouches for the address: an existing account with it is signed in.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = env.bool("OIDC_EMAIL_AUTHENTICATION", default=True)
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": []}}
+if env.str("OIDC_SERVER_URL", default=""):
+    SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"].append(
+        {
+            "provider_id": env.str("OIDC_PROVIDER_ID", default="gov"),
+            "name": env.str("OIDC_PROVIDER_NAME", default="OneID"),
+            "client_id": env.str("OIDC_CLIENT_ID"),
+            "secret": env.str("OIDC_CLIENT_SECRET"),
+            "settings": {
+                "server_url": env.str("OIDC_SERVER_URL"),
+                "token_auth_method": env.str("OIDC_TOKEN_AUTH_METHOD", default="client_secret_post"),
+                "scope": env.list("OIDC_SCOPES", default=["openid", "profile", "email"]),
+                "oauth_pkce_enabled": True,
+            },
+        }
+    )
 LOGIN_URL = "account_login"
+# Wagtail's own sign-in form would bypass MFA: the admin sends people to allauth's.
+WAGTAILADMIN_LOGIN_URL = "account_login"
+WAGTAIL_FRONTEND_LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 
 # Languages: Uzbek (Latin) is the default.
@@ -171,6 +232,8 @@ WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
+# The project's own static files (certify.css): `certify` is not an installed app, so name the folder.
+STATICFILES_DIRS = [BASE_DIR / "certify" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
@@ -205,6 +268,7 @@ CELERY_TASK_ROUTES = {"certificates.tasks.*": {"queue": "certificates"}}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BEAT_SCHEDULE = {
     "finalize-expired-attempts": {"task": "exams.tasks.finalize_expired_attempts", "schedule": 60.0},
+    "verify-due-results": {"task": "verification.tasks.sweep_verifications", "schedule": 300.0},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -26,8 +26,11 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
+    path("me/", include("accounts.urls")),
     path("exams/", include("exams.urls")),
     path("certificates/", include("certificates.urls")),
+    path("verification/", include("verification.urls")),
+    path("open-data/", include("reports.public_urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

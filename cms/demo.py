@@ -15,16 +15,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.db import transaction
 from django.utils.html import escape
 from wagtail.models import Locale, Page, Site
 
-from accounts.models import Organisation, User
+from accounts.models import Organisation, OrganisationKind, RoleAssignment, User
+from accounts.roles import role_group, roles_setup
 from exams.models import DrawRule, Exam, ReviewPolicy, Section
-from question_bank.models import Category
+from question_bank.models import Category, CategoryPermission
 
 from .models import ContentPage, ExamPage, HomePage
 
@@ -120,14 +121,20 @@ def seed_demo(*, stdout=None) -> list[DemoAccount]:
         _accounts()
     _question_bank(stdout=stdout)
     with transaction.atomic():
+        _trainer_grants()
+    with transaction.atomic():
         exams = _exams()
         _pages(exams)
     return DEMO_ACCOUNTS
 
 
 def _accounts() -> None:
+    # The role groups and their permissions (accounts.roles); each demo account gets its role.
+    roles_setup()
     organisation, _ = Organisation.objects.get_or_create(name="Raqamli texnologiyalar vazirligi", parent=None)
-    admin_access = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+    if not organisation.kind:
+        organisation.kind = OrganisationKind.MINISTRY
+        organisation.save(update_fields=["kind"])
     for account in DEMO_ACCOUNTS:
         user = User.objects.filter(email=account.email).first() or User(email=account.email)
         user.full_name = account.full_name
@@ -136,10 +143,11 @@ def _accounts() -> None:
         user.organisation = organisation
         user.set_password(DEMO_PASSWORD)
         user.save()
-        if account.staff and not account.superuser:
-            group, _ = Group.objects.get_or_create(name=account.role.capitalize())
-            group.permissions.add(admin_access)
-            user.groups.add(group)
+        # The demo addresses count as confirmed, so the accounts sign in where confirmation is mandatory.
+        EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+        RoleAssignment.objects.get_or_create(
+            user=user, group=role_group(account.role.replace(" ", "_")), organisation=None
+        )
 
 
 def _question_bank(*, stdout=None) -> None:
@@ -156,6 +164,15 @@ def _question_bank(*, stdout=None) -> None:
                 "--approve",
                 stdout=stdout,
             )
+
+
+def _trainer_grants() -> None:
+    """The demo trainer writes in the whole demo bank (trainers edit only the categories granted to them)."""
+    CategoryPermission.objects.get_or_create(
+        user=User.objects.get(email="trainer@certify.uz"),
+        category=Category.objects.get(path=CATEGORY_ROOT),
+        defaults={"include_subcategories": True},
+    )
 
 
 def _exams() -> dict[str, Exam]:

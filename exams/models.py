@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 
 from question_bank.models import Category, Language, Question, QuestionVersion
 
@@ -25,19 +27,57 @@ def _localized(obj, field: str) -> str:
 
 
 class ReviewPolicy(models.TextChoices):
+    """What a candidate sees of a submitted attempt; each level includes the ones before it."""
+
     NOTHING = "nothing", _("Nothing")
     SCORE = "score", _("Score only")
     CORRECTNESS = "correctness", _("Score and which items were right")
     ANSWERS = "answers", _("Score, right items and correct answers")
+    FEEDBACK = "feedback", _("Score, right items, correct answers and feedback")
 
 
-class Exam(models.Model):
+#: The review levels in increasing order of what they show.
+REVIEW_LEVELS = [
+    ReviewPolicy.NOTHING,
+    ReviewPolicy.SCORE,
+    ReviewPolicy.CORRECTNESS,
+    ReviewPolicy.ANSWERS,
+    ReviewPolicy.FEEDBACK,
+]
+
+
+class Navigation(models.TextChoices):
+    FREE = "free", _("Free: any page, in any order")
+    SEQUENTIAL = "sequential", _("Sequential: no going back to an earlier page")
+
+
+class PageMode(models.TextChoices):
+    SECTION = "section", _("One page per section")
+    ITEM = "item", _("One page per item")
+
+
+class Exam(ClusterableModel):
     """An exam: timing, cut score, attempts and a blueprint of sections and draw rules.
 
     ``cut_score`` is a percent (``Decimal``, two places); a result passes when its exact
-    percent is ``>= cut_score``. ``time_limit_minutes`` and ``grace_seconds`` are durations;
-    ``opens_at`` / ``closes_at`` are aware datetimes (stored UTC).
+    percent is ``>= cut_score``. ``time_limit_minutes``, ``grace_seconds`` and
+    ``min_gap_minutes`` are durations; ``opens_at`` / ``closes_at`` are aware datetimes
+    (stored UTC). The fields in :attr:`CONTENT_FIELDS` and the blueprint cannot change once
+    an attempt exists (``exams.services.exams``); a new version (``exam_new_version``) can.
+    ``version`` counts the versions of one exam; ``previous_version`` links them.
     """
+
+    #: What an attempt depends on: frozen once an attempt exists.
+    CONTENT_FIELDS = (
+        "time_limit_minutes",
+        "cut_score",
+        "grace_seconds",
+        "shuffle_items",
+        "shuffle_options",
+        "item_language",
+        "navigation",
+        "page_mode",
+    )
 
     code = models.SlugField(_("code"), max_length=50, unique=True)
     title_uz = models.CharField(_("title (uz)"), max_length=255)
@@ -60,7 +100,31 @@ class Exam(models.Model):
     shuffle_items = models.BooleanField(_("shuffle items within sections"), default=True)
     shuffle_options = models.BooleanField(_("shuffle options"), default=True)
     review_policy = models.CharField(
-        _("review after submitting"), max_length=16, choices=ReviewPolicy.choices, default=ReviewPolicy.CORRECTNESS
+        _("review right after submitting"),
+        max_length=16,
+        choices=ReviewPolicy.choices,
+        default=ReviewPolicy.CORRECTNESS,
+    )
+    review_after_close = models.CharField(
+        _("review after the exam closes"),
+        max_length=16,
+        choices=ReviewPolicy.choices,
+        default=ReviewPolicy.CORRECTNESS,
+        help_text=_("Applies once the close time has passed; an exam with no close time never closes."),
+    )
+    min_gap_minutes = models.PositiveIntegerField(
+        _("minimum gap between attempts (minutes)"),
+        default=0,
+        help_text=_("Counted from the submission of the previous attempt."),
+    )
+    navigation = models.CharField(_("navigation"), max_length=16, choices=Navigation.choices, default=Navigation.FREE)
+    page_mode = models.CharField(_("pages"), max_length=16, choices=PageMode.choices, default=PageMode.SECTION)
+    anonymous_grading = models.BooleanField(
+        _("anonymous manual grading"), default=False, help_text=_("Examiners do not see who wrote an answer.")
+    )
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    previous_version = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_versions", editable=False
     )
     validity_months = models.PositiveSmallIntegerField(_("certificate validity (months)"), null=True, blank=True)
     item_language = models.CharField(
@@ -110,9 +174,21 @@ class Exam(models.Model):
     def is_eligible(self, user) -> bool:
         """True when ``user`` may sit this exam: open to everyone (no organisation and no
         cohort chosen), or the user is in a chosen cohort, or in a chosen organisation or an
-        organisation below one. Two or three queries."""
-        organisations = list(self.eligible_organisations.values_list("pk", flat=True))
-        cohorts = list(self.eligible_cohorts.values_list("pk", flat=True))
+        organisation below one. One or two queries (plus the organisation tree walk)."""
+        # Both choices in one query: attempt_start's query budget counts it.
+        chosen = (
+            Exam.eligible_organisations.through.objects.filter(exam_id=self.pk)
+            .annotate(kind=models.Value("o"))
+            .values_list("kind", "organisation_id")
+            .union(
+                Exam.eligible_cohorts.through.objects.filter(exam_id=self.pk)
+                .annotate(kind=models.Value("c"))
+                .values_list("kind", "cohort_id")
+            )
+        )
+        organisations, cohorts = [], []
+        for kind, pk in chosen:
+            (organisations if kind == "o" else cohorts).append(pk)
         if not organisations and not cohorts:
             return True
         if cohorts and user.cohorts.filter(pk__in=cohorts).exists():
@@ -126,20 +202,27 @@ class Exam(models.Model):
             organisation = organisation.parent
         return False
 
-    def is_open(self, now=None) -> bool:
-        """True when published and ``now`` (aware, default: the current time) is in the window."""
+    def is_open(self, now=None, *, opens_at=None, closes_at=None) -> bool:
+        """True when published and ``now`` (aware, default: the current time) is in the window.
+
+        ``opens_at`` / ``closes_at`` replace the exam's own window when given (a candidate's
+        override)."""
         now = now or timezone.now()
+        opens_at = opens_at or self.opens_at
+        closes_at = closes_at or self.closes_at
         if not self.is_published:
             return False
-        if self.opens_at and now < self.opens_at:
+        if opens_at and now < opens_at:
             return False
-        return not (self.closes_at and now >= self.closes_at)
+        return not (closes_at and now >= closes_at)
 
 
-class Section(models.Model):
-    """An ordered part of an exam's blueprint."""
+class Section(ClusterableModel):
+    """An ordered part of an exam's blueprint: draw rules and fixed questions."""
 
-    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="sections")
+    sort_order_field = "position"  # the Wagtail admin orders inline sections by ``position``
+
+    exam = ParentalKey(Exam, on_delete=models.CASCADE, related_name="sections")
     position = models.PositiveSmallIntegerField(default=0)
     title_uz = models.CharField(_("title (uz)"), max_length=255)
     title_ru = models.CharField(_("title (ru)"), max_length=255, blank=True)
@@ -161,10 +244,13 @@ class DrawRule(models.Model):
     """ "``count`` questions from ``category`` (and below), difficulty in a range, ``points`` each."
 
     ``points`` null means each drawn version's ``default_points``. ``qtypes`` is a list of
-    question types (empty: any type).
+    question types (empty: any type but description). ``tags`` is a list of tags a question's
+    approved version must all carry (empty: no condition), as in Moodle's random questions.
     """
 
-    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="draw_rules")
+    sort_order_field = "position"
+
+    section = ParentalKey(Section, on_delete=models.CASCADE, related_name="draw_rules")
     position = models.PositiveSmallIntegerField(default=0)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
     include_subcategories = models.BooleanField(default=True)
@@ -177,13 +263,47 @@ class DrawRule(models.Model):
         default=5, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
     qtypes = models.JSONField(default=list, blank=True)
+    tags = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["section_id", "position", "id"]
         verbose_name = _("draw rule")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(difficulty_min__lte=models.F("difficulty_max")), name="draw_rule_difficulty_range"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.count} × {self.category.path}"
+
+
+class FixedQuestion(models.Model):
+    """A question every attempt of the exam gets, in this section (its approved version at start).
+
+    ``points`` null means the version's ``default_points``.
+    """
+
+    sort_order_field = "position"
+
+    section = ParentalKey(Section, on_delete=models.CASCADE, related_name="fixed_questions")
+    position = models.PositiveSmallIntegerField(default=0)
+    question = models.ForeignKey(
+        Question,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("question"),
+        help_text=_("The question's number in the bank."),
+    )
+    points = models.DecimalField(_("points"), max_digits=7, decimal_places=3, null=True, blank=True)
+
+    class Meta:
+        ordering = ["section_id", "position", "id"]
+        verbose_name = _("fixed question")
+        verbose_name_plural = _("fixed questions")
+
+    def __str__(self) -> str:
+        return f"#{self.question_id}"
 
 
 class AttemptState(models.TextChoices):
@@ -214,6 +334,8 @@ class Attempt(models.Model):
     percent = models.DecimalField(max_digits=12, decimal_places=8, null=True, blank=True)
     passed = models.BooleanField(null=True, blank=True)
     final_at = models.DateTimeField(null=True, blank=True)
+    # The furthest page reached; with sequential navigation the candidate cannot go below it.
+    current_page = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         verbose_name = _("attempt")
@@ -258,6 +380,15 @@ class AttemptItem(models.Model):
     fraction = models.DecimalField(max_digits=9, decimal_places=8, null=True, blank=True)
     score = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
     needs_manual_grading = models.BooleanField(default=False)
+    grader_comment = models.TextField(blank=True)
+    graded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    graded_at = models.DateTimeField(null=True, blank=True)
+    # After a regrade: the corrected version the score was computed with (the item keeps its version).
+    regraded_version = models.ForeignKey(
+        QuestionVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["attempt_id", "position"]
@@ -268,3 +399,106 @@ class AttemptItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt_id}#{self.position}"
+
+
+class ExamOverride(models.Model):
+    """An exception to an exam's rules for one candidate or one cohort (exactly one of them).
+
+    ``extra_minutes`` lengthens the time limit (also of an attempt in progress),
+    ``extra_attempts`` adds attempts, ``opens_at`` / ``closes_at`` (aware) replace the exam's
+    window when set. ``reason`` is required: who (``created_by``) and why are the record the
+    trust rules ask for; changes are also in the audit log (django-auditlog).
+    """
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="overrides", verbose_name=_("exam"))
+    candidate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="exam_overrides",
+        verbose_name=_("candidate"),
+    )
+    cohort = models.ForeignKey(
+        "accounts.Cohort",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="exam_overrides",
+        verbose_name=_("cohort"),
+    )
+    extra_minutes = models.PositiveIntegerField(_("extra time (minutes)"), default=0)
+    extra_attempts = models.PositiveSmallIntegerField(_("extra attempts"), default=0)
+    opens_at = models.DateTimeField(_("opens at (for them)"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("closes at (for them)"), null=True, blank=True)
+    reason = models.TextField(_("reason"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("override")
+        verbose_name_plural = _("overrides")
+        ordering = ["exam_id", "-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(candidate__isnull=False) & Q(cohort__isnull=True))
+                | (Q(candidate__isnull=True) & Q(cohort__isnull=False)),
+                name="exam_override_candidate_xor_cohort",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="exam_override_has_reason"),
+            models.CheckConstraint(
+                condition=Q(closes_at__isnull=True) | Q(opens_at__isnull=True) | Q(closes_at__gt=models.F("opens_at")),
+                name="exam_override_closes_after_opens",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.candidate if self.candidate_id else self.cohort
+        return f"{self.exam.code} — {who}"
+
+
+class AttemptRegrade(models.Model):
+    """The audit record of one regrade of one attempt: old and new totals, who and why.
+
+    Scores are points (``Decimal``), percents exact; the per-item changes are in
+    :class:`ItemRegrade`.
+    """
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="regrades")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    at = models.DateTimeField(default=timezone.now)
+    old_score = models.DecimalField(max_digits=10, decimal_places=4)
+    new_score = models.DecimalField(max_digits=10, decimal_places=4)
+    old_percent = models.DecimalField(max_digits=12, decimal_places=8)
+    new_percent = models.DecimalField(max_digits=12, decimal_places=8)
+    old_passed = models.BooleanField()
+    new_passed = models.BooleanField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("regrade")
+        verbose_name_plural = _("regrades")
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id}: {self.old_score} -> {self.new_score}"
+
+
+class ItemRegrade(models.Model):
+    """One item's score before and after a regrade, and the corrected version used."""
+
+    regrade = models.ForeignKey(AttemptRegrade, on_delete=models.CASCADE, related_name="items")
+    item = models.ForeignKey(AttemptItem, on_delete=models.CASCADE, related_name="regrades")
+    question_version = models.ForeignKey(QuestionVersion, on_delete=models.PROTECT, related_name="+")
+    old_fraction = models.DecimalField(max_digits=9, decimal_places=8, null=True)
+    old_score = models.DecimalField(max_digits=10, decimal_places=4, null=True)
+    new_fraction = models.DecimalField(max_digits=9, decimal_places=8)
+    new_score = models.DecimalField(max_digits=10, decimal_places=4)
+
+    class Meta:
+        ordering = ["regrade_id", "item_id"]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.old_score} -> {self.new_score}"

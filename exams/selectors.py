@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from question_bank.models import Category, Question
 
-from .models import Attempt, AttemptState, DrawRule, Exam
+from .engine import draw
+from .models import Attempt, AttemptState, DrawRule, Exam, ExamOverride, FixedQuestion
 
 # Types a draw rule never takes unless it names them: a description earns no points.
 NOT_DRAWN_BY_DEFAULT = ("description",)
@@ -41,7 +46,9 @@ def rule_pool(*, rule: DrawRule, language: str = "") -> list[tuple[int, int]]:
     """``[(question_id, approved_version_id), ...]`` that ``rule`` may draw.
 
     Only questions with an approved version count. The result is ids only (never whole
-    questions), one query for the categories and one for the pool.
+    questions), one query for the categories and one for the pool. ``rule.tags``: the
+    approved version's ``data["tags"]`` must hold every one of them (on SQLite, which has no
+    JSON containment, the tags of the pool's versions are read and filtered here).
     """
     category_ids = rule.category.descendant_ids() if rule.include_subcategories else [rule.category_id]
     questions = Question.objects.filter(category_id__in=category_ids, approved_version__isnull=False)
@@ -57,38 +64,153 @@ def rule_pool(*, rule: DrawRule, language: str = "") -> list[tuple[int, int]]:
         questions = questions.exclude(approved_version__qtype__in=NOT_DRAWN_BY_DEFAULT)
     if language:
         questions = questions.filter(approved_version__language=language)
+    tags = [str(tag) for tag in (rule.tags or []) if str(tag).strip()]
+    if tags and connection.vendor == "postgresql":
+        questions = questions.filter(approved_version__data__tags__contains=tags)
+    elif tags:
+        rows = questions.order_by("id").values_list("id", "approved_version_id", "approved_version__data__tags")
+        wanted = set(tags)
+        return [(qid, vid) for qid, vid, have in rows if isinstance(have, list) and wanted <= set(map(str, have))]
     return list(questions.order_by("id").values_list("id", "approved_version_id"))
+
+
+def exam_rule_pools(*, exam: Exam) -> tuple[list[draw.RulePool], dict[int, dict[int, int]]]:
+    """The exam's blueprint ready to draw: one :class:`~exams.engine.draw.RulePool` per draw
+    rule and per fixed question (whose ``rule_id`` is minus the fixed question's id), in
+    section order, rules then fixed questions; and per rule id a map question id -> approved
+    version id. Two queries plus two per draw rule; never whole questions.
+    """
+    rules = (
+        DrawRule.objects.filter(section__exam=exam)
+        .select_related("section", "category")
+        .order_by("section__position", "section_id", "position", "id")
+    )
+    fixed = (
+        FixedQuestion.objects.filter(section__exam=exam)
+        .select_related("section")
+        .order_by("section__position", "section_id", "position", "id")
+        .values_list("pk", "section_id", "section__position", "question_id", "question__approved_version_id", "points")
+    )
+    entries: list[tuple[tuple, draw.RulePool, dict[int, int]]] = []
+    for rule in rules:
+        pairs = rule_pool(rule=rule, language=exam.item_language)
+        pool = draw.RulePool(
+            rule_id=rule.pk,
+            section_id=rule.section_id,
+            section_position=rule.section.position,
+            count=rule.count,
+            pool=[question_id for question_id, _version in pairs],
+            points=rule.points,
+        )
+        entries.append(((rule.section.position, rule.section_id, 0, rule.position, rule.pk), pool, dict(pairs)))
+    for pk, section_id, section_position, question_id, version_id, points in fixed:
+        pool = draw.RulePool(
+            rule_id=-pk,
+            section_id=section_id,
+            section_position=section_position,
+            count=1,
+            pool=[question_id] if version_id else [],
+            points=points,
+        )
+        entries.append(
+            ((section_position, section_id, 1, 0, pk), pool, {question_id: version_id} if version_id else {})
+        )
+    entries.sort(key=lambda entry: entry[0])
+    return [pool for _key, pool, _versions in entries], {pool.rule_id: versions for _key, pool, versions in entries}
+
+
+@dataclass(frozen=True)
+class CandidateRules:
+    """An exam's rules for one candidate, overrides applied: ``attempts_allowed``,
+    ``extra_time`` (timedelta), ``opens_at`` / ``closes_at`` (aware or None)."""
+
+    attempts_allowed: int
+    extra_time: timedelta
+    opens_at: datetime | None
+    closes_at: datetime | None
+
+
+def overrides_for(*, exam: Exam, user) -> list[ExamOverride]:
+    """The overrides of ``exam`` that apply to ``user`` (theirs and their cohorts'), newest
+    first. One query."""
+    return list(
+        ExamOverride.objects.filter(exam=exam)
+        .filter(Q(candidate=user) | Q(cohort__members=user))
+        .distinct()
+        .order_by("-created_at", "-id")
+    )
+
+
+def candidate_rules(*, exam: Exam, user, overrides: list[ExamOverride] | None = None) -> CandidateRules:
+    """Combine ``exam``'s own rules with the overrides for ``user``.
+
+    Extra time and extra attempts: the largest of the applicable overrides (overrides do not
+    add up, so a cohort's and a personal one for the same need do not double it). Window: the
+    newest personal override that sets it, else the newest cohort override, else the exam's.
+    """
+    if overrides is None:
+        overrides = overrides_for(exam=exam, user=user) if user is not None and user.is_authenticated else []
+    extra_minutes = max((o.extra_minutes for o in overrides), default=0)
+    extra_attempts = max((o.extra_attempts for o in overrides), default=0)
+    personal = [o for o in overrides if o.candidate_id]
+    cohort = [o for o in overrides if not o.candidate_id]
+    opens_at = next((o.opens_at for o in personal + cohort if o.opens_at), None) or exam.opens_at
+    closes_at = next((o.closes_at for o in personal + cohort if o.closes_at), None) or exam.closes_at
+    return CandidateRules(
+        attempts_allowed=exam.attempts_allowed + extra_attempts,
+        extra_time=timedelta(minutes=extra_minutes),
+        opens_at=opens_at,
+        closes_at=closes_at,
+    )
 
 
 def category_for_path(path: str) -> Category | None:
     return Category.objects.filter(path=path).first()
 
 
+def next_start_at(*, exam: Exam, attempts: list[Attempt]) -> datetime | None:
+    """When a new attempt may start given the minimum gap: the last submission plus
+    ``exam.min_gap_minutes``; None when there is no gap to wait for."""
+    if not exam.min_gap_minutes:
+        return None
+    ends = [a.submitted_at or a.started_at for a in attempts]
+    if not ends:
+        return None
+    return max(ends) + timedelta(minutes=exam.min_gap_minutes)
+
+
 def exam_state(*, exam: Exam, user) -> dict:
     """What ``user`` can do with ``exam`` now, for the dashboard, exam pages and CMS blocks.
 
     Returns ``{"exam", "is_open", "opens_later", "attempts_used", "attempts_left",
-    "in_progress" (Attempt | None), "passed_attempt" (Attempt | None), "attempts"}``.
-    One query for the candidate's attempts.
+    "in_progress" (Attempt | None), "passed_attempt" (Attempt | None), "attempts",
+    "eligible", "wait_until" (aware datetime | None: the minimum gap)}``, overrides applied.
+    Two queries for a signed-in candidate (overrides, attempts).
     """
     now = timezone.now()
+    signed_in = user is not None and user.is_authenticated
+    rules = candidate_rules(exam=exam, user=user if signed_in else None, overrides=None if signed_in else [])
     state = {
         "exam": exam,
-        "is_open": exam.is_open(now),
-        "opens_later": bool(exam.is_published and exam.opens_at and now < exam.opens_at),
+        "is_open": exam.is_open(now, opens_at=rules.opens_at, closes_at=rules.closes_at),
+        "opens_later": bool(exam.is_published and rules.opens_at and now < rules.opens_at),
         "attempts": [],
         "attempts_used": 0,
-        "attempts_left": exam.attempts_allowed,
+        "attempts_left": rules.attempts_allowed,
         "in_progress": None,
         "passed_attempt": None,
         "eligible": True,
+        "wait_until": None,
+        "closes_at": rules.closes_at,
     }
-    if user is not None and user.is_authenticated:
+    if signed_in:
         state["eligible"] = exam.is_eligible(user)
         attempts = list(Attempt.objects.filter(exam=exam, candidate=user).order_by("number"))
         state["attempts"] = attempts
         state["attempts_used"] = len(attempts)
-        state["attempts_left"] = max(0, exam.attempts_allowed - len(attempts))
+        state["attempts_left"] = max(0, rules.attempts_allowed - len(attempts))
         state["in_progress"] = next((a for a in attempts if a.state == AttemptState.IN_PROGRESS), None)
         state["passed_attempt"] = next((a for a in attempts if a.passed), None)
+        wait_until = next_start_at(exam=exam, attempts=attempts)
+        state["wait_until"] = wait_until if wait_until and wait_until > now else None
     return state

@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import selectors
-from .engine import scoring, timing
-from .models import Attempt, AttemptState, Exam, ReviewPolicy
-from .presentation import candidate_view, is_answered, response_from_form
+from .engine import paging, scoring, timing
+from .models import Attempt, AttemptState, Exam, Navigation
+from .presentation import candidate_view, is_answered, response_from_form, review_level, review_view
 from .services import attempts as attempt_services
 
 MAX_SAVE_BODY = 64 * 1024  # one item's response; an essay of a few thousand words fits
@@ -62,15 +62,15 @@ def _attempt_or_finalize(request, attempt_id: int) -> Attempt:
     return attempt_services.attempt_finalize_if_expired(attempt=attempt)
 
 
-def _pages(items: list) -> list[dict]:
-    """Items grouped into pages: one page per section of the blueprint."""
+def _pages(items: list, *, mode: str) -> list[dict]:
+    """Items grouped into pages: one page per section of the blueprint, or one per item."""
+    numbers = paging.page_numbers(section_ids=[item.section_id for item in items], mode=mode)
     pages: list[dict] = []
-    for item in items:
-        if not pages or pages[-1]["section_id"] != item.section_id:
-            pages.append({"section_id": item.section_id, "section": item.section, "items": []})
+    for item, number in zip(items, numbers, strict=True):
+        if not pages or pages[-1]["number"] != number:
+            pages.append({"number": number, "section_id": item.section_id, "section": item.section, "items": []})
         pages[-1]["items"].append(item)
-    for number, page in enumerate(pages, start=1):
-        page["number"] = number
+        item.page_number = number
     return pages
 
 
@@ -91,13 +91,21 @@ def attempt_take(request, attempt_id: int):
     if attempt.state != AttemptState.IN_PROGRESS:
         return redirect("exams:result", attempt_id=attempt.pk)
     items = _item_views(attempt)
-    pages = _pages(items)
+    pages = _pages(items, mode=attempt.exam.page_mode)
     if request.method == "POST":
         return _save_page_post(request, attempt, items, pages)
     try:
-        page_number = min(max(int(request.GET.get("page", 1)), 1), len(pages))
+        requested = int(request.GET.get("page", attempt.current_page))
     except ValueError:
-        page_number = 1
+        requested = attempt.current_page
+    try:
+        page_number = attempt_services.attempt_page_visit(attempt_id=attempt.pk, candidate=request.user, page=requested)
+    except attempt_services.AttemptClosed:
+        return redirect("exams:result", attempt_id=attempt.pk)
+    if page_number != min(max(requested, 1), len(pages)):
+        return redirect(f"{request.path}?page={page_number}")
+    sequential = attempt.exam.navigation == Navigation.SEQUENTIAL
+    attempt.current_page = max(attempt.current_page, page_number)
     page = pages[page_number - 1]
     now = timezone.now()
     left = timing.seconds_left(now=now, deadline_at=attempt.deadline_at)
@@ -110,6 +118,8 @@ def attempt_take(request, attempt_id: int):
             "page": page,
             "pages": pages,
             "items": items,
+            "sequential": sequential,
+            "can_go_back": not sequential and page_number > 1,
             "seconds_left": left,
             "clock": timing.format_clock(left),
             "deadline_ms": int(attempt.deadline_at.timestamp() * 1000),
@@ -125,6 +135,10 @@ def _save_page_post(request, attempt: Attempt, items: list, pages: list):
     except ValueError:
         page_number = 1
     page = pages[page_number - 1]
+    sequential = attempt.exam.navigation == Navigation.SEQUENTIAL
+    if sequential and page_number < attempt.current_page:
+        messages.error(request, _("This exam moves forward only: answers on earlier pages can no longer be changed."))
+        return redirect(f"{request.path}?page={attempt.current_page}")
     try:
         for item in page["items"]:
             response = response_from_form(qtype=item.view["qtype"], prefix=item.prefix, data=request.POST)
@@ -140,6 +154,9 @@ def _save_page_post(request, attempt: Attempt, items: list, pages: list):
     except attempt_services.AttemptClosed as error:
         messages.error(request, str(error))
         return redirect("exams:result", attempt_id=attempt.pk)
+    except attempt_services.PageLocked as error:
+        messages.error(request, str(error))
+        return redirect(f"{request.path}?page={attempt.current_page}")
     messages.success(request, _("Your answers are saved."))
     goto = request.POST.get("goto", "")
     if goto == "summary":
@@ -189,7 +206,7 @@ def answer_save_api(request, attempt_id: int):
         return JsonResponse({"ok": False, "error": error.code, "message": str(error)}, status=409)
     except attempt_services.AttemptNotFound as error:
         return JsonResponse({"ok": False, "error": error.code, "message": str(error)}, status=404)
-    except attempt_services.InvalidItem as error:
+    except (attempt_services.InvalidItem, attempt_services.PageLocked) as error:
         return JsonResponse({"ok": False, "error": error.code, "message": str(error)}, status=400)
     return JsonResponse({"ok": True, **saved, "saved_at": saved["saved_at"].isoformat()})
 
@@ -222,10 +239,10 @@ def attempt_submit_view(request, attempt_id: int):
     if attempt.state != AttemptState.IN_PROGRESS:
         return redirect("exams:result", attempt_id=attempt.pk)
     items = _item_views(attempt)
-    pages = _pages(items)
-    for page in pages:
-        for item in page["items"]:
-            item.page_number = page["number"]
+    _pages(items, mode=attempt.exam.page_mode)
+    sequential = attempt.exam.navigation == Navigation.SEQUENTIAL
+    for item in items:
+        item.reachable = not sequential or item.page_number >= attempt.current_page
     return render(
         request,
         "exams/summary.html",
@@ -235,26 +252,40 @@ def attempt_submit_view(request, attempt_id: int):
             "items": items,
             "unanswered": [item for item in items if not item.answered and item.view["qtype"] != "description"],
             "flagged": [item for item in items if item.flagged],
+            "sequential": sequential,
             "clock": timing.format_clock(timing.seconds_left(now=timezone.now(), deadline_at=attempt.deadline_at)),
         },
     )
 
 
+def review_policy_now(*, attempt: Attempt, now=None) -> str:
+    """The review policy in force for ``attempt``: "after the exam closes" once the close
+    time (the candidate's, overrides applied) has passed, otherwise "right after submitting"."""
+    now = now or timezone.now()
+    exam = attempt.exam
+    closes_at = selectors.candidate_rules(exam=exam, user=attempt.candidate).closes_at
+    return exam.review_after_close if closes_at is not None and now >= closes_at else exam.review_policy
+
+
 @login_required
 def attempt_result(request, attempt_id: int):
-    """The result, as much as the exam's review policy shows."""
+    """The result, never more than the review policy in force allows (DESIGN.md trust rule:
+    correct answers and feedback never reach the browser before the policy allows)."""
     attempt = _attempt_or_finalize(request, attempt_id)
     if attempt.state == AttemptState.IN_PROGRESS:
         return redirect("exams:take", attempt_id=attempt.pk)
     exam = attempt.exam
-    policy = exam.review_policy
-    context = {"attempt": attempt, "exam": exam, "policy": policy, "show_score": policy != ReviewPolicy.NOTHING}
-    if attempt.percent is not None:
+    policy = review_policy_now(attempt=attempt)
+    level = review_level(policy=policy)
+    context = {"attempt": attempt, "exam": exam, "policy": policy, "show_score": level >= 1, "review_level": level}
+    if attempt.percent is not None and level >= 1:
         context["percent_shown"] = scoring.display_percent(percent=attempt.percent, cut_score=exam.cut_score)
-    if policy in (ReviewPolicy.CORRECTNESS, ReviewPolicy.ANSWERS) and attempt.state == AttemptState.FINAL:
+    if level >= 2 and attempt.state == AttemptState.FINAL:
         items = _item_views(attempt)
+        for item in items:
+            item.review = review_view(question=item.question_version.data, response=item.response, level=level)
         context["items"] = [item for item in items if item.view["qtype"] != "description"]
-    context["certificate_url"] = _certificate_link(attempt)
+    context["certificate_url"] = _certificate_link(attempt) if level >= 1 else None
     return render(request, "exams/result.html", context)
 
 

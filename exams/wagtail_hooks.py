@@ -1,32 +1,195 @@
-"""Exams in the Wagtail admin (exam managers): registered as a snippet so pages can choose one."""
+"""The exam engine in the Wagtail admin.
 
+- Exams (exam managers): a snippet so pages can choose one; the editor holds the settings and
+  the blueprint (sections, each with its draw rules and fixed questions, as nested inline
+  panels); "Check and publish" shows the checks and a sample form; a new version copies it.
+- Overrides (exam managers): extra time, attempts or window for a candidate or a cohort.
+- Manual grading and regrades (examiners): custom views under /admin/exams/.
+"""
+
+from django import forms
+from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail import hooks
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
+from wagtail.admin.views.generic.models import CreateView, DeleteView, EditView
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import ListingButton
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .models import Exam
+from accounts.admin_menu import PermissionMenuItem
+
+from . import admin_views
+from .forms import ExamAdminForm, JSONListText, OverrideForm, qtype_checkboxes
+from .models import Exam, ExamOverride
+from .services import overrides as override_services
+
+DRAW_RULE_PANELS = [
+    FieldRowPanel([FieldPanel("category"), FieldPanel("include_subcategories")]),
+    FieldRowPanel(
+        [FieldPanel("count"), FieldPanel("points"), FieldPanel("difficulty_min"), FieldPanel("difficulty_max")]
+    ),
+    FieldPanel("qtypes", widget=qtype_checkboxes(), heading=_("question types (none: any)")),
+    FieldPanel("tags", widget=JSONListText(), heading=_("tags, comma separated (all required)")),
+]
+
+FIXED_QUESTION_PANELS = [
+    FieldRowPanel([FieldPanel("question", widget=forms.NumberInput()), FieldPanel("points")]),
+]
+
+SECTION_PANELS = [
+    FieldRowPanel([FieldPanel("title_uz"), FieldPanel("title_ru"), FieldPanel("title_en")]),
+    InlinePanel("draw_rules", panels=DRAW_RULE_PANELS, heading=_("Draw rules"), label=_("draw rule")),
+    InlinePanel("fixed_questions", panels=FIXED_QUESTION_PANELS, heading=_("Fixed questions"), label=_("question")),
+]
 
 
 class ExamViewSet(SnippetViewSet):
     model = Exam
     icon = "clipboard-list"
     menu_label = _("Exams")
-    list_display = ["code", "title_uz", "is_published", "opens_at", "closes_at"]
+    list_display = ["code", "title_uz", "version", "is_published", "opens_at", "closes_at"]
     search_fields = ["code", "title_uz", "title_ru", "title_en"]
-    panels = [
-        FieldPanel("code"),
-        MultiFieldPanel([FieldPanel("title_uz"), FieldPanel("title_ru"), FieldPanel("title_en")], heading=_("Title")),
-        MultiFieldPanel(
-            [FieldPanel("description_uz"), FieldPanel("description_ru"), FieldPanel("description_en")],
-            heading=_("Description"),
-        ),
-        FieldRowPanel([FieldPanel("time_limit_minutes"), FieldPanel("cut_score"), FieldPanel("attempts_allowed")]),
-        FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at"), FieldPanel("grace_seconds")]),
-        FieldRowPanel([FieldPanel("shuffle_items"), FieldPanel("shuffle_options"), FieldPanel("item_language")]),
-        FieldRowPanel([FieldPanel("review_policy"), FieldPanel("validity_months")]),
-        FieldPanel("is_published"),
-    ]
+    edit_handler = ObjectList(
+        [
+            FieldRowPanel([FieldPanel("code"), FieldPanel("is_published", read_only=True)]),
+            MultiFieldPanel(
+                [FieldPanel("title_uz"), FieldPanel("title_ru"), FieldPanel("title_en")], heading=_("Title")
+            ),
+            MultiFieldPanel(
+                [FieldPanel("description_uz"), FieldPanel("description_ru"), FieldPanel("description_en")],
+                heading=_("Description"),
+            ),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel(
+                        [FieldPanel("time_limit_minutes"), FieldPanel("cut_score"), FieldPanel("grace_seconds")]
+                    ),
+                    FieldRowPanel([FieldPanel("attempts_allowed"), FieldPanel("min_gap_minutes")]),
+                    FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
+                ],
+                heading=_("Timing and attempts"),
+            ),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel([FieldPanel("navigation"), FieldPanel("page_mode")]),
+                    FieldRowPanel(
+                        [FieldPanel("shuffle_items"), FieldPanel("shuffle_options"), FieldPanel("item_language")]
+                    ),
+                    FieldRowPanel([FieldPanel("review_policy"), FieldPanel("review_after_close")]),
+                    FieldRowPanel([FieldPanel("anonymous_grading"), FieldPanel("validity_months")]),
+                ],
+                heading=_("Taking and review"),
+            ),
+            MultiFieldPanel(
+                [FieldPanel("eligible_organisations"), FieldPanel("eligible_cohorts")], heading=_("Eligibility")
+            ),
+            InlinePanel("sections", panels=SECTION_PANELS, heading=_("Blueprint: sections"), label=_("section")),
+        ],
+        base_form_class=ExamAdminForm,
+    )
 
 
 register_snippet(ExamViewSet)
+
+
+@hooks.register("register_snippet_listing_buttons")
+def exam_listing_buttons(snippet, user, next_url=None):
+    if isinstance(snippet, Exam) and user.has_perm("exams.change_exam"):
+        yield ListingButton(
+            _("Check and publish"), url=reverse("exams_admin:publish", args=[snippet.pk]), icon_name="check", priority=5
+        )
+
+
+class OverrideCreateView(CreateView):
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return override_services.override_create(
+            exam=data["exam"],
+            by=self.request.user,
+            reason=data["reason"],
+            candidate=data.get("candidate"),
+            cohort=data.get("cohort"),
+            extra_minutes=data.get("extra_minutes") or 0,
+            extra_attempts=data.get("extra_attempts") or 0,
+            opens_at=data.get("opens_at"),
+            closes_at=data.get("closes_at"),
+        )
+
+
+class OverrideEditView(EditView):
+    def save_instance(self):
+        instance = super().save_instance()
+        override_services.deadlines_recompute(exam=instance.exam, candidate=instance.candidate, cohort=instance.cohort)
+        return instance
+
+
+class OverrideDeleteView(DeleteView):
+    def delete_action(self):
+        override_services.override_delete(override=self.object, by=self.request.user)
+
+
+class ExamOverrideViewSet(ModelViewSet):
+    model = ExamOverride
+    icon = "time"
+    menu_label = _("Exam overrides")
+    add_to_admin_menu = True
+    menu_order = 310
+    list_display = ["exam", "candidate", "cohort", "extra_minutes", "extra_attempts", "closes_at", "created_by"]
+    list_filter = ["exam"]
+    form_fields = [
+        "exam",
+        "candidate",
+        "cohort",
+        "extra_minutes",
+        "extra_attempts",
+        "opens_at",
+        "closes_at",
+        "reason",
+    ]
+    add_view_class = OverrideCreateView
+    edit_view_class = OverrideEditView
+    delete_view_class = OverrideDeleteView
+
+    def get_form_class(self, for_update=False):
+        return OverrideForm
+
+
+@hooks.register("register_admin_viewset")
+def register_override_viewset():
+    return ExamOverrideViewSet("exam_overrides")
+
+
+@hooks.register("register_admin_urls")
+def register_exam_admin_urls():
+    urls = [
+        path("<int:pk>/publish/", admin_views.exam_publish_view, name="publish"),
+        path("<int:pk>/version/", admin_views.exam_version_view, name="version"),
+        path("grading/", admin_views.grading_queue_view, name="grading"),
+        path("grading/<int:item_id>/", admin_views.grade_item_view, name="grade"),
+        path("regrade/", admin_views.regrade_view, name="regrade"),
+    ]
+    return [path("exams/", include((urls, "exams_admin"), namespace="exams_admin"))]
+
+
+@hooks.register("register_admin_menu_item")
+def grading_menu_item():
+    return PermissionMenuItem(
+        _("Manual grading"),
+        reverse("exams_admin:grading"),
+        icon_name="edit",
+        order=320,
+        permission="exams.change_attemptitem",
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def regrade_menu_item():
+    return PermissionMenuItem(
+        _("Regrade"),
+        reverse("exams_admin:regrade"),
+        icon_name="repeat",
+        order=330,
+        permission="exams.change_attemptitem",
+    )

@@ -98,6 +98,14 @@ class Question(models.Model):
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The same item written in uz, ru and en: questions sharing a group are one item for
+    # statistics and exams. Null while a question has no linked translation.
+    translation_group = models.UUIDField(_("translation group"), null=True, blank=True, db_index=True)
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+    retired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    retire_reason = models.TextField(_("reason for retiring"), blank=True)
 
     class Meta:
         verbose_name = _("question")
@@ -105,14 +113,28 @@ class Question(models.Model):
         indexes = [models.Index(fields=["category", "approved_version"], name="question_pool_idx")]
 
     def __str__(self) -> str:
-        latest = self.versions.order_by("-number").first()
+        latest = self.latest_version
         return latest.name if latest else f"Question {self.pk}"
+
+    @property
+    def latest_version(self) -> "QuestionVersion | None":
+        """The newest version (what the author edits next), whatever its status."""
+        return self.versions.order_by("-number").first()
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+    def get_additional_data(self) -> dict | None:
+        """The "why" of a change, stored by django-auditlog with the log entry."""
+        return getattr(self, "_audit_reason", None)
 
 
 class VersionStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     IN_REVIEW = "in_review", _("In review")
     APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
     RETIRED = "retired", _("Retired")
 
 
@@ -124,7 +146,9 @@ class QuestionVersion(models.Model):
     change afterwards; any other update raises ``ValidationError``.
     """
 
-    REVIEW_FIELDS = frozenset({"status", "reviewed_by", "reviewed_at", "review_comment"})
+    REVIEW_FIELDS = frozenset(
+        {"status", "reviewed_by", "reviewed_at", "review_comment", "submitted_by", "submitted_at"}
+    )
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -146,12 +170,18 @@ class QuestionVersion(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_comment = models.TextField(blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("question version")
         verbose_name_plural = _("question versions")
         ordering = ["question_id", "number"]
         constraints = [models.UniqueConstraint(fields=["question", "number"], name="version_unique_number")]
+        indexes = [models.Index(fields=["status"], name="version_status_idx")]
+        permissions = [("review_questionversion", "Can approve or reject question versions")]
 
     def __str__(self) -> str:
         return f"{self.name} (v{self.number})"
@@ -163,7 +193,70 @@ class QuestionVersion(models.Model):
                 raise ValidationError("A question version is immutable; create a new version instead.")
         super().save(*args, **kwargs)
 
+    def get_additional_data(self) -> dict | None:
+        """The "why" of a review decision, stored by django-auditlog with the log entry."""
+        return getattr(self, "_audit_reason", None)
+
     def as_question(self) -> dict:
         """The full interchange form (CONTRACTS.md section 2), category and idnumber included."""
         question = self.question
         return {**self.data, "category": question.category.path, "idnumber": question.idnumber or ""}
+
+
+class CategoryPermission(models.Model):
+    """A grant to edit the questions of one category (and, optionally, every category below it).
+
+    Exactly one of ``user`` and ``group`` is set. Trainers edit only the categories granted
+    to them; the services check it (``question_bank.permissions``), not only the forms.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="question_category_permissions",
+        verbose_name=_("user"),
+    )
+    group = models.ForeignKey(
+        "auth.Group",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="question_category_permissions",
+        verbose_name=_("group"),
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="permissions", verbose_name=_("category")
+    )
+    include_subcategories = models.BooleanField(_("includes subcategories"), default=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("category permission")
+        verbose_name_plural = _("category permissions")
+        # No add/change/delete permissions: a grant is made by a superuser only, so no role's
+        # "question_bank.add_*" rule can ever let a trainer grant themselves a category.
+        default_permissions = ("view",)
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(user__isnull=False, group__isnull=True) | models.Q(user__isnull=True, group__isnull=False)
+                ),
+                name="category_permission_user_xor_group",
+            ),
+            models.UniqueConstraint(fields=["user", "category"], name="category_permission_unique_user"),
+            models.UniqueConstraint(fields=["group", "category"], name="category_permission_unique_group"),
+        ]
+
+    def __str__(self) -> str:
+        holder = self.user or self.group
+        scope = _("and below") if self.include_subcategories else _("only")
+        return f"{holder}: {self.category.path} ({scope})"
+
+    def clean(self) -> None:
+        if bool(self.user_id) == bool(self.group_id):
+            raise ValidationError(_("Choose a user or a group (exactly one)."))

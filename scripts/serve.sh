@@ -10,7 +10,10 @@ bind=${BIND:-127.0.0.1:${PORT:-8000}}
 workers=${WEB_WORKERS:-$(( $(nproc) * 2 + 1 ))}
 
 $venv/python manage.py migrate --noinput
-$venv/python manage.py collectstatic --noinput -v0
+# Several web nodes share one build of the static files: SKIP_COLLECTSTATIC=1 on all but one.
+if [ "${SKIP_COLLECTSTATIC:-0}" != "1" ]; then
+  $venv/python manage.py collectstatic --noinput -v0
+fi
 
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; wait' EXIT INT TERM
@@ -19,7 +22,7 @@ $venv/gunicorn certify.wsgi --bind "$bind" --workers "$workers" --timeout 30 --g
 if [ -n "${CELERY_BROKER_URL:-${REDIS_URL:-}}" ]; then
   $venv/celery -A certify worker -Q default,certificates --concurrency "${CELERY_CONCURRENCY:-2}" \
     --loglevel INFO & pids+=($!)
-  $venv/celery -A certify beat --loglevel INFO --schedule var/celerybeat-schedule & pids+=($!)
+  $venv/celery -A certify beat --loglevel INFO --schedule "${CELERY_BEAT_SCHEDULE_FILE:-var/celerybeat-schedule}" & pids+=($!)
 else
   echo "No CELERY_BROKER_URL: tasks run inside the web processes; no worker or beat started." >&2
 fi

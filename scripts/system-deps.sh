@@ -2,6 +2,7 @@
 # Installs the Debian packages Certify needs when they are missing.
 #   scripts/system-deps.sh run    WeasyPrint's libraries (Pango, HarfBuzz), the DejaVu fonts
 #                                 the certificates embed, gettext for the translations.
+#   scripts/system-deps.sh bench  the above, plus wrk (the verification load benchmark).
 #   scripts/system-deps.sh test   the above, plus what the tests use: Chromium (browser tests),
 #                                 zbar-tools (QR decoding), poppler-utils (pdftoppm, pdftotext).
 # It only installs what is missing, needs root (or sudo) for that, and says what to do otherwise.
@@ -15,6 +16,9 @@ have_lib "libpangoft2-1.0.so" || need+=(libpangoft2-1.0-0)
 have_lib "libharfbuzz-subset.so" || need+=(libharfbuzz-subset0)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 command -v msgfmt >/dev/null || need+=(gettext)
+if [ "$mode" = "bench" ]; then
+  command -v wrk >/dev/null || need+=(wrk)
+fi
 if [ "$mode" = "test" ]; then
   command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v zbarimg >/dev/null || need+=(zbar-tools)

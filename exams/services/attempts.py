@@ -28,8 +28,8 @@ from question_bank.grading import ManualGradingRequired, grade
 from question_bank.models import QuestionVersion
 
 from .. import selectors
-from ..engine import draw, scoring, timing
-from ..models import Attempt, AttemptItem, AttemptState, DrawRule, Exam
+from ..engine import draw, paging, scoring, timing
+from ..models import Attempt, AttemptItem, AttemptState, Exam, Navigation
 from ..signals import result_final
 
 logger = logging.getLogger(__name__)
@@ -73,29 +73,16 @@ class BlueprintUnfillable(AttemptError):
     code = "blueprint_unfillable"
 
 
-def _rule_pools(*, exam: Exam) -> tuple[list[draw.RulePool], dict[int, dict[int, int]]]:
-    """The exam's draw rules as pools of question ids, and per rule question id -> approved version id."""
-    rules = (
-        DrawRule.objects.filter(section__exam=exam)
-        .select_related("section", "category")
-        .order_by("section__position", "section_id", "position", "id")
-    )
-    pools: list[draw.RulePool] = []
-    version_of: dict[int, dict[int, int]] = {}
-    for rule in rules:
-        pairs = selectors.rule_pool(rule=rule, language=exam.item_language)
-        version_of[rule.pk] = dict(pairs)
-        pools.append(
-            draw.RulePool(
-                rule_id=rule.pk,
-                section_id=rule.section_id,
-                section_position=rule.section.position,
-                count=rule.count,
-                pool=[question_id for question_id, _version in pairs],
-                points=rule.points,
-            )
-        )
-    return pools, version_of
+class TooSoon(AttemptError):
+    """The minimum gap since the previous attempt has not passed yet."""
+
+    code = "too_soon"
+
+
+class PageLocked(AttemptError):
+    """Sequential navigation: an earlier page can no longer be shown or changed."""
+
+    code = "page_locked"
 
 
 @transaction.atomic
@@ -103,35 +90,47 @@ def attempt_start(*, exam: Exam, candidate: User, now: datetime | None = None) -
     """Start (or resume) ``candidate``'s attempt of ``exam``; returns the attempt.
 
     An attempt already in progress is returned as it is (a double click makes one
-    attempt). Otherwise the exam must be open and the candidate must have attempts left;
-    the form is drawn with a fresh seed, preferring questions not seen in earlier attempts,
-    and frozen in :class:`AttemptItem` rows. The deadline is
-    :func:`exams.engine.timing.deadline_for`.
+    attempt). Otherwise the exam must be open (in the candidate's window, overrides
+    applied), the candidate must have attempts left and the minimum gap since the last
+    submission must have passed, all checked under the candidate's row lock; the form is
+    drawn with a fresh seed, preferring questions not seen in earlier attempts, and frozen
+    in :class:`AttemptItem` rows. The deadline is :func:`exams.engine.timing.deadline_for`
+    with the override's extra time and close time.
 
     Raises :class:`ExamNotOpen`, :class:`NotEligible`, :class:`NoAttemptsLeft`,
-    :class:`BlueprintUnfillable`.
+    :class:`TooSoon`, :class:`BlueprintUnfillable`.
     Queries: constant in the number of items and in the size of the bank (the pools are
     id lists).
     """
     now = now or timezone.now()
-    # Serialize this candidate's starts: attempts allowed is checked under the lock.
+    # Serialize this candidate's starts: attempts allowed and the gap are checked under the lock.
     User.objects.select_for_update().filter(pk=candidate.pk).first()
     current = selectors.attempt_in_progress(user=candidate, exam=exam)
     if current is not None:
         return current
-    if not exam.is_open(now):
+    rules = selectors.candidate_rules(exam=exam, user=candidate)
+    if not exam.is_open(now, opens_at=rules.opens_at, closes_at=rules.closes_at):
         raise ExamNotOpen(_("This exam is not open now."))
     if not exam.is_eligible(candidate):
         raise NotEligible(_("This exam is not open to you. Ask your organisation's training coordinator."))
-    previous = list(Attempt.objects.filter(exam=exam, candidate=candidate).values_list("id", flat=True))
-    if len(previous) >= exam.attempts_allowed:
+    previous = list(Attempt.objects.filter(exam=exam, candidate=candidate).values_list("id", "submitted_at"))
+    if len(previous) >= rules.attempts_allowed:
         raise NoAttemptsLeft(_("You have used all the attempts allowed for this exam."))
+    if exam.min_gap_minutes and previous:
+        last = max((submitted for _id, submitted in previous if submitted), default=None)
+        if last is not None and now < last + timedelta(minutes=exam.min_gap_minutes):
+            wait = last + timedelta(minutes=exam.min_gap_minutes)
+            raise TooSoon(
+                _("You can start the next attempt from %(when)s.")
+                % {"when": timezone.localtime(wait).strftime("%Y-%m-%d %H:%M")}
+            )
+    previous_ids = [pk for pk, _submitted in previous]
 
     seed = secrets.randbits(62)
-    pools, version_of = _rule_pools(exam=exam)
+    pools, version_of = selectors.exam_rule_pools(exam=exam)
     seen = (
-        frozenset(AttemptItem.objects.filter(attempt_id__in=previous).values_list("question_id", flat=True))
-        if previous
+        frozenset(AttemptItem.objects.filter(attempt_id__in=previous_ids).values_list("question_id", flat=True))
+        if previous_ids
         else frozenset()
     )
     try:
@@ -145,7 +144,10 @@ def attempt_start(*, exam: Exam, candidate: User, now: datetime | None = None) -
     version_ids = [version_of[pick.rule_id][pick.question_id] for pick in picks]
     versions = QuestionVersion.objects.in_bulk(version_ids)
     deadline_at = timing.deadline_for(
-        started_at=now, time_limit=timedelta(minutes=exam.time_limit_minutes), closes_at=exam.closes_at
+        started_at=now,
+        time_limit=timedelta(minutes=exam.time_limit_minutes),
+        closes_at=rules.closes_at,
+        extra_time=rules.extra_time,
     )
     try:
         with transaction.atomic():
@@ -203,6 +205,43 @@ def _lock_open_attempt(*, attempt_id: int, candidate: User, now: datetime) -> At
     return attempt
 
 
+def attempt_pages(*, attempt: Attempt) -> list[int]:
+    """The page number of each item of ``attempt``, in position order (one query)."""
+    section_ids = list(attempt.items.order_by("position").values_list("section_id", flat=True))
+    return paging.page_numbers(section_ids=section_ids, mode=attempt.exam.page_mode)
+
+
+def _check_page_open(*, attempt: Attempt, position: int) -> None:
+    """Sequential navigation: refuse an item on a page before the furthest page reached."""
+    if attempt.exam.navigation != Navigation.SEQUENTIAL or attempt.current_page <= 1:
+        return
+    pages = attempt_pages(attempt=attempt)
+    if 1 <= position <= len(pages) and not paging.page_allowed(
+        page=pages[position - 1], current_page=attempt.current_page, navigation=attempt.exam.navigation
+    ):
+        raise PageLocked(_("This exam moves forward only: answers on earlier pages can no longer be changed."))
+
+
+@transaction.atomic
+def attempt_page_visit(*, attempt_id: int, candidate: User, page: int, now: datetime | None = None) -> int:
+    """Record that the candidate shows ``page``; returns the page to show.
+
+    Free navigation: any page (clamped to the pages that exist). Sequential navigation: never
+    before the furthest page reached and at most one page ahead; the furthest page reached
+    (``Attempt.current_page``) moves forward under the attempt's lock, so two tabs cannot
+    take the candidate back. Raises like :func:`answer_save`.
+    """
+    now = now or timezone.now()
+    attempt = _lock_open_attempt(attempt_id=attempt_id, candidate=candidate, now=now)
+    page_count = max(attempt_pages(attempt=attempt), default=1)
+    target = paging.page_target(
+        requested=page, current_page=attempt.current_page, page_count=page_count, navigation=attempt.exam.navigation
+    )
+    if target > attempt.current_page:
+        Attempt.objects.filter(pk=attempt.pk).update(current_page=target)
+    return target
+
+
 @transaction.atomic
 def answer_save(
     *,
@@ -225,12 +264,14 @@ def answer_save(
 
     Raises :class:`AttemptClosed` after the deadline plus grace period or after submit,
     :class:`AttemptNotFound` for another candidate's attempt, :class:`InvalidItem` for an
-    unknown position or a response that is not a JSON object.
+    unknown position or a response that is not a JSON object, :class:`PageLocked` for an
+    item on a page left behind under sequential navigation.
     """
     now = now or timezone.now()
     if response is not None and not isinstance(response, dict):
         raise InvalidItem(_("The answer is not in the expected form."))
-    _lock_open_attempt(attempt_id=attempt_id, candidate=candidate, now=now)
+    attempt = _lock_open_attempt(attempt_id=attempt_id, candidate=candidate, now=now)
+    _check_page_open(attempt=attempt, position=position)
     items = AttemptItem.objects.filter(attempt_id=attempt_id, position=position)
     changes: dict = {"response": response, "saved_at": now}
     if flagged is not None:
@@ -251,7 +292,8 @@ def answer_save(
 def item_flag(*, attempt_id: int, candidate: User, position: int, flagged: bool, now: datetime | None = None) -> None:
     """Set or clear the "flag for review" mark of one item. Raises like :func:`answer_save`."""
     now = now or timezone.now()
-    _lock_open_attempt(attempt_id=attempt_id, candidate=candidate, now=now)
+    attempt = _lock_open_attempt(attempt_id=attempt_id, candidate=candidate, now=now)
+    _check_page_open(attempt=attempt, position=position)
     if not AttemptItem.objects.filter(attempt_id=attempt_id, position=position).update(flagged=flagged):
         raise InvalidItem(_("No such item in this attempt."))
 
@@ -320,10 +362,14 @@ def attempt_submit(*, attempt_id: int, by: User | None, auto: bool = False, now:
 
 
 @transaction.atomic
-def item_grade_manual(*, item_id: int, fraction: Decimal, by: User, now: datetime | None = None) -> Attempt:
-    """An examiner scores one essay item (``fraction`` in [0, 1]); the result becomes final
-    when every item has a score. Raises ``ValueError`` for a fraction out of range and
-    :class:`AttemptClosed` when the attempt is not waiting for manual grading."""
+def item_grade_manual(
+    *, item_id: int, fraction: Decimal, by: User, comment: str = "", now: datetime | None = None
+) -> Attempt:
+    """An examiner scores one essay item (``fraction`` in [0, 1]) with an optional comment;
+    who and when are stored on the item. The result becomes final when every item has a
+    score (``result_final`` is then sent after the commit). Raises ``ValueError`` for a
+    fraction out of range and :class:`AttemptClosed` when the attempt is not waiting for
+    manual grading."""
     now = now or timezone.now()
     fraction = Decimal(fraction)
     if not Decimal(0) <= fraction <= Decimal(1):
@@ -334,7 +380,10 @@ def item_grade_manual(*, item_id: int, fraction: Decimal, by: User, now: datetim
         raise AttemptClosed(_("This attempt is not waiting for manual grading."))
     item.fraction, item.score = scoring.item_score(points=item.points, fraction=fraction)
     item.needs_manual_grading = False
-    item.save(update_fields=["fraction", "score", "needs_manual_grading"])
+    item.grader_comment = (comment or "").strip()
+    item.graded_by = by
+    item.graded_at = now
+    item.save(update_fields=["fraction", "score", "needs_manual_grading", "grader_comment", "graded_by", "graded_at"])
     items = list(attempt.items.select_related("question_version"))
     if all(i.score is not None or i.question_version.qtype == "description" for i in items):
         _finalize(attempt, items, now)

@@ -159,11 +159,12 @@ def test_dry_run_counts_but_writes_nothing(tmp_path):
     assert Question.objects.count() == 0 and Category.objects.count() == 0
 
 
-def test_formats_not_written_yet_answer_clearly(tmp_path):
-    path = write(tmp_path, "q.xlsx", b"PK")
+def test_a_malformed_xlsx_gets_a_clear_error_and_imports_nothing(tmp_path):
+    path = write(tmp_path, "q.xlsx", b"PK\x03\x04 not really a workbook")
     code, _out, err = run("import_questions", str(path), "--format", "xlsx")
     assert code == 1
-    assert "not supported yet" in err
+    assert f"{path}:1: not a readable XLSX workbook" in err
+    assert Question.objects.count() == 0
 
 
 def test_approve_makes_the_version_drawable_and_is_idempotent(tmp_path, django_user_model):

@@ -19,6 +19,7 @@ class Command(BaseCommand):
         missing = (
             Attempt.objects.filter(state=AttemptState.FINAL, passed=True)
             .exclude(pk__in=Certificate.objects.filter(superseded_at__isnull=True).values("attempt_id"))
+            .exclude(verification__state="waiting")
             .values_list("pk", flat=True)
         )
         for attempt_id in missing.iterator():

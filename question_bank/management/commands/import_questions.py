@@ -1,4 +1,4 @@
-"""``manage.py import_questions PATH --format {gift,moodle_xml,aiken,xlsx,json}`` (CONTRACTS.md section 4).
+"""``manage.py import_questions PATH --format {gift,moodle_xml,aiken,xlsx,csv,json}`` (CONTRACTS.md section 4).
 
 On success: exit 0 and one summary line per category on stdout. On any problem: nothing
 is imported, exit status 1, and one line per problem on stderr as ``PATH:LINE: message``
@@ -15,25 +15,20 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from question_bank.formats import ParseResult
-from question_bank.formats.aiken import parse_aiken
-from question_bank.formats.gift import parse_gift
-from question_bank.formats.json_format import LANGUAGES, read_json
-from question_bank.formats.moodle_xml import parse_moodle_xml
+from question_bank.formats.files import FORMATS, read_question_file, size_problem
+from question_bank.formats.json_format import LANGUAGES
 from question_bank.services import QuestionImportError, questions_import
-
-MAX_FILE_BYTES = 50 * 1024 * 1024
-READERS = {"gift": parse_gift, "json": read_json, "aiken": parse_aiken, "moodle_xml": parse_moodle_xml}
-NOT_YET = ("xlsx",)
 
 
 class Command(BaseCommand):
     help = (
-        "Import questions from a GIFT, Moodle XML, Aiken or Certify JSON file into the question bank (all or nothing)."
+        "Import questions from a GIFT, Moodle XML, Aiken, XLSX, CSV or Certify JSON file into the question bank "
+        "(all or nothing)."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="the file to import (UTF-8)")
-        parser.add_argument("--format", required=True, choices=[*READERS, *NOT_YET], dest="file_format")
+        parser.add_argument("path", help="the file to import (text formats in UTF-8)")
+        parser.add_argument("--format", required=True, choices=FORMATS, dest="file_format")
         parser.add_argument("--category", help='category path for questions without one, e.g. "E-Government/Law"')
         parser.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
         parser.add_argument("--language", choices=LANGUAGES, help="language of questions that do not state one")
@@ -41,10 +36,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, path, file_format, category, dry_run, language, approve, **options):
         self.path = path
-        if file_format in NOT_YET:
-            self._fail([(1, f"the {file_format} format is not supported yet; use gift, moodle_xml, aiken or json")])
-        text = self._read(Path(path))
-        result: ParseResult = READERS[file_format](text)
+        result: ParseResult = read_question_file(self._read(Path(path)), file_format)
         for line, message in sorted(result.warnings):
             self.stderr.write(f"{path}:{line}: warning: {message}")
         if result.errors:
@@ -69,27 +61,14 @@ class Command(BaseCommand):
         for summary_line in summary.lines():
             self.stdout.write(summary_line + suffix)
 
-    def _read(self, path: Path) -> str:
+    def _read(self, path: Path) -> bytes:
         try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                self._fail([(1, f"the file is {size / 1024 / 1024:.1f} MB, over the 50 MB limit; split it")])
-            raw = path.read_bytes()
+            problem = size_problem(path.stat().st_size)
+            if problem:
+                self._fail([(1, problem)])
+            return path.read_bytes()
         except OSError as exc:
             self._fail([(1, f"cannot read the file: {exc.strerror or exc}")])
-        try:
-            return raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = raw.count(b"\n", 0, exc.start) + 1
-            self._fail(
-                [
-                    (
-                        1,
-                        f"not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line} is not UTF-8; "
-                        "Windows-1251 or another legacy encoding?); save it as UTF-8",
-                    )
-                ]
-            )
 
     def _fail(self, problems: list[tuple[int, str]]):
         for line, message in sorted(problems, key=lambda problem: problem[0]):

@@ -1,4 +1,4 @@
-"""Writes to the question bank: importing and exporting questions.
+"""Importing and exporting questions in bulk.
 
 ``questions_import`` is the one way questions enter the bank in bulk (the import command,
 the admin's upload, ``seed_demo``); ``questions_export`` reads them back out in the same
@@ -12,11 +12,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from auditlog.context import disable_auditlog
+from auditlog.models import LogEntry
 from django.db import transaction
 from django.utils import timezone
 
 from question_bank.formats.json_format import LANGUAGES, category_normalize, question_validate
 from question_bank.models import Category, Question, QuestionVersion, VersionStatus
+from question_bank.permissions import can_edit_path, can_review
+from question_bank.services.authoring import audited_by
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -50,6 +54,8 @@ class ImportSummary:
     moved to another category) and unchanged (identical to their latest version)."""
 
     categories: dict[str, CategoryCounts] = field(default_factory=lambda: defaultdict(CategoryCounts))
+    # One entry per question given, in order: (index, "created" | "updated" | "unchanged", category path, name).
+    items: list[tuple[int, str, str, str]] = field(default_factory=list)
 
     @property
     def created(self) -> int:
@@ -170,6 +176,7 @@ def questions_import(
     approve: bool = False,
     default_category: str | None = None,
     language: str | None = None,
+    enforce_permissions: bool = False,
 ) -> ImportSummary:
     """Import ``questions`` (dicts in interchange form) in one transaction: all or nothing.
 
@@ -185,16 +192,53 @@ def questions_import(
     - ``approve=True`` marks the imported (or unchanged latest) version approved, reviewed by
       ``by`` now, and makes it the question's ``approved_version``.
 
-    ``by``: the user doing the import, or None (a script). Returns an :class:`ImportSummary`.
+    ``by``: the user doing the import, or None (a script). ``enforce_permissions=True`` (the
+    admin upload) refuses, as problems of the questions concerned, every question whose
+    category (or, for an existing question moved by the file, whose old category) ``by``
+    may not edit, and ``approve`` unless ``by`` is a reviewer. Returns an :class:`ImportSummary`.
     """
     prepared, problems = _prepare(questions, default_category=default_category, language=language)
+    if not problems and enforce_permissions:
+        problems = _permission_problems(prepared, by=by, approve=approve)
     if problems:
         raise QuestionImportError(problems)
 
+    # One audit record per category touched, not one per row: a 10,000-question file would
+    # otherwise write 20,000 log entries (and double the import's time) saying the same thing.
+    with disable_auditlog():
+        summary = _questions_write(prepared, by=by, approve=approve)
+    with audited_by(by):
+        _import_audit(summary, by=by, approve=approve)
+    return summary
+
+
+def _import_audit(summary: ImportSummary, *, by: User | None, approve: bool) -> None:
+    categories = Category.objects.in_bulk(list(summary.categories), field_name="path")
+    for path, counts in sorted(summary.categories.items()):
+        LogEntry.objects.log_create(
+            categories[path],
+            force_log=True,
+            action=LogEntry.Action.UPDATE,
+            changes={"questions": ["", f"import: {counts.created} created, {counts.updated} updated"]},
+            actor=by if by is not None and by.pk else None,
+            additional_data={
+                "import": {"created": counts.created, "updated": counts.updated, "unchanged": counts.unchanged},
+                "approved": approve,
+            },
+        )
+
+
+def _questions_write(prepared: list[_Prepared], *, by: User | None, approve: bool) -> ImportSummary:
     now = timezone.now()
     summary = ImportSummary()
     categories: dict[str, Category] = {}
     unnumbered: dict[str, _UnnumberedIndex] = {}
+    numbered = sorted({item.idnumber for item in prepared if item.idnumber})
+    known: set[str] = set()
+    for start in range(0, len(numbered), 500):
+        known.update(
+            Question.objects.filter(idnumber__in=numbered[start : start + 500]).values_list("idnumber", flat=True)
+        )
     for item in prepared:
         category = categories.get(item.category)
         if category is None:
@@ -203,7 +247,8 @@ def questions_import(
 
         question = None
         if item.idnumber:
-            question = Question.objects.select_for_update().filter(idnumber=item.idnumber).first()
+            if item.idnumber in known:
+                question = Question.objects.select_for_update().filter(idnumber=item.idnumber).first()
         else:
             index = unnumbered.get(category.path)
             if index is None:
@@ -216,6 +261,7 @@ def questions_import(
             question = Question.objects.create(category=category, idnumber=item.idnumber or None, created_by=by)
             version = _version_create(question=question, number=1, data=item.data, by=by)
             counts.created += 1
+            action = "created"
         else:
             latest = question.versions.order_by("-number").first()
             moved = question.category_id != category.pk
@@ -224,17 +270,47 @@ def questions_import(
                 question.save(update_fields=["category"])
             if latest is not None and latest.data == item.data:
                 version = latest
-                if moved:
-                    counts.updated += 1
-                else:
-                    counts.unchanged += 1
+                action = "updated" if moved else "unchanged"
             else:
                 number = latest.number + 1 if latest is not None else 1
                 version = _version_create(question=question, number=number, data=item.data, by=by)
+                action = "updated"
+            if action == "updated":
                 counts.updated += 1
+            else:
+                counts.unchanged += 1
+        summary.items.append((item.index, action, category.path, item.data["name"]))
         if approve:
             _version_approve(question=question, version=version, by=by, now=now)
     return summary
+
+
+def _permission_problems(prepared: list[_Prepared], *, by: User | None, approve: bool) -> list[tuple[int, str]]:
+    problems: list[tuple[int, str]] = []
+    if approve and not can_review(by):
+        problems.append((-1, "only reviewers may import questions as approved"))
+    allowed: dict[str, bool] = {}
+
+    def allowed_path(path: str) -> bool:
+        if path not in allowed:
+            allowed[path] = can_edit_path(by, path)
+        return allowed[path]
+
+    numbered = {item.idnumber for item in prepared if item.idnumber}
+    existing = dict(Question.objects.filter(idnumber__in=numbered).values_list("idnumber", "category__path"))
+    for item in prepared:
+        label = f"Question '{item.data['name']}'"
+        if not allowed_path(item.category):
+            problems.append((item.index, f"{label}: you may not edit questions in the category {item.category!r}"))
+        elif item.idnumber in existing and not allowed_path(existing[item.idnumber]):
+            problems.append(
+                (
+                    item.index,
+                    f"{label}: idnumber {item.idnumber!r} belongs to a question in {existing[item.idnumber]!r}, "
+                    "which you may not edit",
+                )
+            )
+    return problems
 
 
 def _canonical_order(question: dict) -> dict:

@@ -1,0 +1,1 @@
+"""Writes of the verification app (services): each is atomic, keyword-only, typed."""
