@@ -102,4 +102,5 @@ def scenario(page, attempt, items, cookie, base_url) -> None:
     # The timer: the page's clock against the server's deadline.
     shown = clock_seconds(page.text_content("#clock"))
     left = (attempt.deadline_at - timezone.now()).total_seconds()
-    assert abs(shown - left) <= 2, (shown, left)
+    # Within 5 s: the page's clock and the server's are read a moment apart, on a loaded CI machine.
+    assert abs(shown - left) <= 5, (shown, left)

@@ -1,4 +1,9 @@
-"""The periodic deadline task through a real Redis broker and a real Celery worker."""
+"""The periodic deadline task through a real Redis broker and a real Celery worker.
+
+Kept in its own folder so that it runs before the browser tests: after Playwright's
+session-wide event loop has started in this process, a message sent here was not seen by
+the in-process worker thread (tests/smoke runs a real worker process and is not affected).
+"""
 
 import os
 import time
@@ -31,11 +36,15 @@ def celery_worker_on_redis(settings):
     }
     previous = {key: app.conf.get(key) for key in changes}
     app.conf.update(changes)
+    # Producer and connection pools are cached on the app; ones made earlier in the session
+    # (eager runs) would still point at the old broker.
+    app.close()
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=["certify-test"]):
             yield
     finally:
         app.conf.update(previous)
+        app.close()
 
 
 @pytest.mark.broker
