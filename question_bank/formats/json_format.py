@@ -491,7 +491,17 @@ def read_json(text: str) -> ParseResult:
 
 
 def write_json(questions: list[dict]) -> str:
-    """The interchange file for ``questions`` (dicts in interchange form), as UTF-8-ready text."""
+    """The interchange file for ``questions`` (dicts in interchange form), as UTF-8-ready text.
+
+    Stored images (``<img data-image-id>``) are written as ``data:`` URIs so that the file
+    stands alone; importing it finds the same images again by their content hash
+    (:mod:`question_bank.images`).
+    """
+    if any("<img" in str(question) for question in questions):
+        from question_bank.images import question_images_inline
+
+        cache: dict = {}
+        questions = [question_images_inline(question, cache=cache) for question in questions]
     document = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "questions": questions}
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 

@@ -13,15 +13,24 @@ order, ``<gradingtype>`` 0/1 = all or nothing, anything else = partial), ``essay
 (``<graderinfo>``, ``<minwordlimit>``, ``<maxwordlimit>``) and ``description``.
 Fractions are percentages as written (``33.33333`` -> ``"0.3333333"``). Texts are
 converted from their ``format`` (html, moodle_auto_format, plain_text, markdown) to
-sanitized HTML. Embedded ``<file>`` images are not imported (a warning says so).
+sanitized HTML. Files embedded in a text (``<file name="x.png" path="/" encoding="base64">``
+beside its ``<text>``, referenced as ``@@PLUGINFILE@@/x.png``) must be PNG, JPEG, GIF or WebP
+images (checked here, see :func:`question_bank.images.image_validate`; anything else is an
+error naming the file); each reference becomes a ``data:`` URI, which the importer stores as
+a Wagtail image. A reference without its file, or a file nobody references, is a warning.
 Any other question type is an error naming it (calculated, cloze, drag and drop…).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
+import contextvars
+import re
 import xml.etree.ElementTree as ET  # the tree classes only: parsing goes through defusedxml
 from decimal import Decimal, InvalidOperation
+from urllib.parse import unquote
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
@@ -30,6 +39,7 @@ from question_bank.formats import ParsedQuestion, ParseResult, default_question_
 from question_bank.formats.gift import category_path
 from question_bank.formats.textformats import to_html
 from question_bank.grading import parse_number
+from question_bank.images import ImageRefused, data_uri, image_validate
 
 _FORMATS = {"html": "html", "moodle_auto_format": "moodle", "plain_text": "plain", "markdown": "markdown"}
 _LINE = "_line"
@@ -60,12 +70,63 @@ def _child_text(element: ET.Element | None, path: str, default: str = "") -> str
     return found.text
 
 
+# Moodle may add a query (``?time=…``) to the reference; it is dropped with the reference.
+_PLUGINFILE = re.compile(r"@@PLUGINFILE@@/([^\"'\s<>?#]+)(?:\?[^\"'\s<>#]*)?")
+# Warnings about embedded files of the question being read (the text readers take no result).
+_file_warnings: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("file_warnings", default=None)
+
+
+def _embedded_files(element: ET.Element) -> dict[str, str]:
+    """The ``<file>`` children of a text element as ``{"path/name": data URI}``."""
+    files: dict[str, str] = {}
+    for node in element.findall("file"):
+        name = (node.get("name") or "").strip()
+        path = (node.get("path") or "/").strip("/")
+        if not name:
+            raise _Problem("an embedded <file> has no name")
+        if (node.get("encoding") or "base64").strip().lower() != "base64":
+            raise _Problem(f"embedded file {name!r}: only base64 encoding is supported")
+        try:
+            content = base64.b64decode(re.sub(r"\s+", "", node.text or ""), validate=True)
+        except (binascii.Error, ValueError):
+            raise _Problem(f"embedded file {name!r}: the base64 data is corrupt") from None
+        try:
+            checked = image_validate(content, filename=name)
+        except ImageRefused as exc:
+            raise _Problem(f"embedded file: {exc}") from None
+        files[f"{path}/{name}" if path else name] = data_uri(content, checked.mime_type)
+    return files
+
+
 def _rich(element: ET.Element | None, default_format: str = "html") -> str:
-    """A Moodle text element (``<questiontext format="html"><text>…</text></...>``) as HTML."""
+    """A Moodle text element (``<questiontext format="html"><text>…</text></...>``) as HTML,
+    its ``@@PLUGINFILE@@`` images as ``data:`` URIs (see the module docstring)."""
     if element is None:
         return ""
     fmt = _FORMATS.get(element.get("format", default_format), "html")
-    return to_html(_child_text(element, "text").strip(), fmt)
+    text = _child_text(element, "text").strip()
+    files = _embedded_files(element)
+    warnings = _file_warnings.get()
+    if (files or "@@PLUGINFILE@@" in text) and fmt != "html":
+        if warnings is not None:
+            warnings.append(f"images are imported from HTML texts only, not from {element.get('format')!r} texts")
+    elif files or "@@PLUGINFILE@@" in text:
+        used: set[str] = set()
+
+        def resolve(match: re.Match[str]) -> str:
+            key = unquote(match.group(1)).strip("/")
+            if key in files:
+                used.add(key)
+                return files[key]
+            if warnings is not None:
+                warnings.append(f"{key!r} is referenced but not embedded in the file")
+            return match.group(0)
+
+        text = _PLUGINFILE.sub(resolve, text)
+        if warnings is not None:
+            unused = [key for key in files if key not in used]
+            warnings.extend(f"embedded file {key!r} is not used in its text; skipped" for key in unused)
+    return to_html(text, fmt)
 
 
 def _fraction(raw: str | None, where: str) -> str:
@@ -256,6 +317,8 @@ def parse_moodle_xml(text: str) -> ParseResult:
                 result.error(line, f"category: {exc}")
             continue
         name = _child_text(question, "name/text").strip()
+        file_warnings: list[str] = []
+        token = _file_warnings.set(file_warnings)
         try:
             data = _read_question(question, qtype, result, line, name)
         except _Problem as exc:
@@ -263,8 +326,10 @@ def parse_moodle_xml(text: str) -> ParseResult:
             label = f"Question '{name}'" if name else f"Question ({qtype})"
             result.error(line, f"{label} {message}" if message.startswith("has ") else f"{label}: {message}")
             continue
-        if question.find(".//file") is not None:
-            result.warn(line, f"Question '{data['name']}': embedded files are not imported; upload images separately")
+        finally:
+            _file_warnings.reset(token)
+        for message in file_warnings:
+            result.warn(line, f"Question '{data['name']}': {message}")
         idnumber = data["idnumber"]
         if idnumber:
             if idnumber in seen_ids:

@@ -11,10 +11,17 @@ What each format cannot carry (and comes back with its default on import):
 
 Texts are written as HTML (``[html]`` in GIFT, ``format="html"`` in XML): the stored text
 is already sanitized HTML, so it comes back unchanged.
+
+Images (:mod:`question_bank.images`): Moodle XML writes each image as a
+``<file name="..." path="/" encoding="base64">`` beside its text, referenced as
+``@@PLUGINFILE@@/name``, as Moodle does; GIFT (like Certify JSON) writes it as a ``data:`` URI
+in the ``<img>``, so the file stands alone. On import the same bytes find the same stored
+image (by content hash), so export, import, export gives the same file.
 """
 
 from __future__ import annotations
 
+import base64
 import xml.etree.ElementTree as ET  # writing only; reading goes through defusedxml
 from decimal import Decimal
 
@@ -103,14 +110,25 @@ def _gift_answers(question: dict) -> str | None:
     raise ExportError(f"Question '{question['name']}': GIFT has no {qtype} type; export it as Moodle XML or JSON")
 
 
+def _with_inline_images(questions: list[dict]) -> list[dict]:
+    """The questions with their stored images as ``data:`` URIs (reads the image files)."""
+    from question_bank.images import question_images_inline
+
+    cache: dict = {}
+    return [
+        question_images_inline(question, cache=cache) if "<img" in str(question) else question for question in questions
+    ]
+
+
 def write_gift(questions: list[dict]) -> str:
     """``questions`` (interchange form, with ``category``) as the text of a GIFT file.
 
-    Raises :class:`ExportError` for an ordering question (GIFT has no such type).
+    Stored images are written as ``data:`` URIs. Raises :class:`ExportError` for an
+    ordering question (GIFT has no such type).
     """
     out: list[str] = []
     category = None
-    for question in questions:
+    for question in _with_inline_images(questions):
         if question.get("category", "") != category:
             category = question.get("category", "")
             out.append(f"$CATEGORY: $course$/top/{category}\n" if category else "$CATEGORY: $course$/top\n")
@@ -132,9 +150,23 @@ def write_gift(questions: list[dict]) -> str:
 # --- Moodle XML ---------------------------------------------------------------------------------
 
 
+def _files(element: ET.Element, value: str) -> str:
+    """``value`` with its images as ``@@PLUGINFILE@@/name``; their ``<file>`` added to ``element``."""
+    if "<img" not in value:
+        return value
+    from question_bank.images import html_images_to_files
+
+    value, files = html_images_to_files(value)
+    for name, content in files:
+        node = ET.SubElement(element, "file", {"name": name, "path": "/", "encoding": "base64"})
+        node.text = base64.b64encode(content).decode("ascii")
+    return value
+
+
 def _text(parent: ET.Element, tag: str, value: str, *, html: bool = True) -> ET.Element:
     element = ET.SubElement(parent, tag, {"format": "html"} if html else {})
-    ET.SubElement(element, "text").text = value
+    text = ET.SubElement(element, "text")
+    text.text = _files(element, value) if html else value
     return element
 
 
@@ -144,7 +176,8 @@ def _plain(parent: ET.Element, tag: str, value: str) -> None:
 
 def _xml_answer(parent: ET.Element, fraction: str, text: str, feedback: str, *, html: bool) -> ET.Element:
     answer = ET.SubElement(parent, "answer", {"fraction": _percent(fraction), **({"format": "html"} if html else {})})
-    ET.SubElement(answer, "text").text = text
+    node = ET.SubElement(answer, "text")
+    node.text = _files(answer, text) if html else text
     _text(answer, "feedback", feedback)
     return answer
 
@@ -204,7 +237,8 @@ def _xml_question(quiz: ET.Element, question: dict) -> None:
         _plain(element, "gradingtype", "0" if question.get("grading") == "all_or_nothing" else "1")
         for position, item in enumerate(question["items"], start=1):
             answer = ET.SubElement(element, "answer", {"fraction": str(position), "format": "html"})
-            ET.SubElement(answer, "text").text = item["text"]
+            node = ET.SubElement(answer, "text")
+            node.text = _files(answer, item["text"])
     elif qtype == "essay":
         _text(element, "graderinfo", question.get("grader_info", ""))
         if question.get("min_words"):
@@ -218,7 +252,8 @@ def _xml_question(quiz: ET.Element, question: dict) -> None:
 
 
 def write_moodle_xml(questions: list[dict]) -> str:
-    """``questions`` (interchange form) as a Moodle XML ``<quiz>`` document (UTF-8 text)."""
+    """``questions`` (interchange form) as a Moodle XML ``<quiz>`` document (UTF-8 text);
+    stored images as embedded base64 ``<file>`` elements (see the module docstring)."""
     quiz = ET.Element("quiz")
     category = None
     for question in questions:

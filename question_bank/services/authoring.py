@@ -12,7 +12,10 @@ takes it out of every future draw; attempts already started keep their versions.
 
 Errors: ``django.core.exceptions.PermissionDenied`` when the user may not do it (a
 message says why), ``django.core.exceptions.ValidationError`` for bad data or a version
-in the wrong state. Nothing is written in either case.
+in the wrong state (a refused image too). Nothing is written in either case.
+
+Images pasted into the content as ``data:`` URIs are stored as Wagtail images when a version
+is saved (:mod:`question_bank.images`); the version keeps ``<img data-image-id>`` references.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from question_bank.formats.json_format import TAG_MAX, question_validate
+from question_bank.images import ImageRefused, question_images_store
 from question_bank.models import CATEGORY_SEPARATOR, Category, Question, QuestionVersion, VersionStatus
 from question_bank.permissions import can_edit_category, can_review
 
@@ -84,6 +88,14 @@ def version_data_validate(*, data: dict, language: str | None = None) -> dict:
     return version_data
 
 
+def _images_store(content: dict, by: User | None) -> dict:
+    """``content`` with its ``data:`` images stored as Wagtail images (question_bank.images)."""
+    try:
+        return question_images_store(content, by=by)
+    except ImageRefused as exc:
+        raise ValidationError(str(exc)) from None
+
+
 def _version_insert(*, question: Question, number: int, data: dict, by: User | None) -> QuestionVersion:
     return QuestionVersion.objects.create(
         question=question,
@@ -111,6 +123,7 @@ def question_create(*, category: Category, data: dict, by: User | None, idnumber
     idnumber = (idnumber or "").strip() or None
     if idnumber and Question.objects.filter(idnumber=idnumber).exists():
         raise ValidationError(f"The idnumber {idnumber!r} is already used by another question.")
+    content = _images_store(content, by)
     with audited_by(by):
         question = Question.objects.create(category=category, idnumber=idnumber, created_by=by)
         return _version_insert(question=question, number=1, data=content, by=by)
@@ -130,6 +143,7 @@ def version_create(*, question: Question, data: dict, by: User | None) -> Questi
     _require_edit(by, question.category)
     latest = question.latest_version
     content = version_data_validate(data=data, language=latest.language if latest else None)
+    content = _images_store(content, by)
     with audited_by(by):
         return _version_insert(question=question, number=(latest.number + 1) if latest else 1, data=content, by=by)
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from question_bank.formats.json_format import LANGUAGES, category_normalize, question_validate
+from question_bank.images import ImageRefused, question_images_store
 from question_bank.models import Category, Question, QuestionVersion, VersionStatus
 from question_bank.permissions import can_edit_path, can_review
 from question_bank.services.authoring import audited_by
@@ -189,6 +190,10 @@ def questions_import(
       its content differs from its latest version, and nothing when it is identical; a
       question without an idnumber is matched on (category, name, text) the same way.
       Re-importing the same file is therefore a no-op.
+    - Images given as ``data:`` URIs (GIFT, JSON, Moodle XML's embedded files) are stored as
+      Wagtail images, one per distinct content (:mod:`question_bank.images`), before anything
+      is compared; a refused image is a problem of its question. Their files are written when
+      the transaction commits, so a dry run (rolled back) or a refused import leaves none.
     - ``approve=True`` marks the imported (or unchanged latest) version approved, reviewed by
       ``by`` now, and makes it the question's ``approved_version``.
 
@@ -202,6 +207,9 @@ def questions_import(
         problems = _permission_problems(prepared, by=by, approve=approve)
     if problems:
         raise QuestionImportError(problems)
+    problems = _images_store(prepared, by=by)
+    if problems:
+        raise QuestionImportError(problems)
 
     # One audit record per category touched, not one per row: a 10,000-question file would
     # otherwise write 20,000 log entries (and double the import's time) saying the same thing.
@@ -210,6 +218,17 @@ def questions_import(
     with audited_by(by):
         _import_audit(summary, by=by, approve=approve)
     return summary
+
+
+def _images_store(prepared: list[_Prepared], *, by: User | None) -> list[tuple[int, str]]:
+    """Store the ``data:`` images of every question (in place); problems as ``(index, message)``."""
+    problems: list[tuple[int, str]] = []
+    for item in prepared:
+        try:
+            item.data = question_images_store(item.data, by=by)
+        except ImageRefused as exc:
+            problems.append((item.index, f"Question '{item.data['name']}': {exc}"))
+    return problems
 
 
 def _import_audit(summary: ImportSummary, *, by: User | None, approve: bool) -> None:
