@@ -64,6 +64,20 @@ def code_normalize(text: str) -> str | None:
     return code_format(digits)
 
 
+def code_prefix_normalize(text: str, *, minimum: int = GROUP) -> str | None:
+    """The stored form of the start of a code, for a prefix search, or ``None``.
+
+    Same reading as :func:`code_normalize` (case, dashes and spaces ignored, I/L -> 1,
+    O -> 0), grouped with dashes: ``"3pya kcw8"`` -> ``"3PYA-KCW8"``, ``"3PYAK"`` ->
+    ``"3PYA-K"``. ``None`` for fewer than ``minimum`` digits (too broad to be a code),
+    more than 16, or a character outside Crockford's alphabet.
+    """
+    digits = str(text).upper().translate(_SEPARATORS).translate(_READ_AS)
+    if not minimum <= len(digits) <= CODE_LENGTH or any(char not in ALPHABET for char in digits):
+        return None
+    return code_format(digits)
+
+
 def code_to_bytes(code: str) -> bytes:
     """The 10 random bytes behind a (normalised or typed) code; ``ValueError`` if malformed."""
     normalized = code_normalize(code)

@@ -13,7 +13,8 @@ import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import models
+from django.core.validators import RegexValidator
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -105,6 +106,17 @@ class Certificate(models.Model):
     superseded_by = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="supersedes"
     )
+    # The certificate's bit in the revocation Bitstring Status List (certificates.status_list):
+    # the primary key, written by save() in the inserting transaction, so concurrent issuing
+    # never shares an index. Null only for rows bulk-created without save().
+    status_list_index = models.PositiveBigIntegerField(
+        _("status list index"), null=True, blank=True, unique=True, editable=False
+    )
+    # What the PDF used from the certificate template at issue (texts per language, colours,
+    # logo, second language; see certificates.rendering.pdf.template_snapshot), so a later
+    # edit of the template never changes a re-rendered PDF. Empty: issued before snapshots,
+    # the live template is used.
+    template_snapshot = models.JSONField(_("template snapshot"), default=dict, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("certificate")
@@ -128,6 +140,15 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.serial} — {self.holder_name}"
+
+    def save(self, *args, **kwargs) -> None:
+        """Save; a new row also gets its ``status_list_index`` (its primary key) in the same transaction."""
+        adding = self._state.adding
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if adding and self.status_list_index is None:
+                self.status_list_index = self.pk
+                type(self).objects.filter(pk=self.pk).update(status_list_index=self.pk)
 
     def status_on(self, day: datetime.date) -> str:
         """The :class:`CertificateStatus` value on ``day`` (revoked, then superseded, then dates)."""
@@ -169,6 +190,7 @@ class CertificateEventAction(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
     REISSUED = "reissued", _("Reissued")
     SUPERSEDED = "superseded", _("Superseded")
+    HOLDER_NOTIFIED = "notified", _("Holder notified by e-mail")
 
 
 class CertificateEvent(models.Model):
@@ -190,3 +212,83 @@ class CertificateEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+# A colour printed into the PDF's style sheet: exactly ``#RRGGBB``, so a value can never
+# close the CSS declaration and inject another one.
+COLOUR_RE = r"\A#[0-9A-Fa-f]{6}\Z"
+colour_validator = RegexValidator(COLOUR_RE, _("Enter a colour as #RRGGBB, for example #0B5CAD."))
+
+
+class CertificateTemplate(models.Model):
+    """What a certificate PDF says and looks like, edited by certification officers.
+
+    Texts per language (Uzbek required; Russian and English fall back to Uzbek when empty);
+    the PDF prints Uzbek and ``second_language``. An exam uses the template that lists it in
+    ``exams``, else the one marked ``is_default`` (at most one, a database constraint), else
+    the built-in texts. When a certificate is issued its issuer and signatory are copied onto
+    the row (see :func:`certificates.services._certificate_insert`), as printed.
+    """
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    title_uz = models.CharField(_("title (uz)"), max_length=120)
+    title_ru = models.CharField(_("title (ru)"), max_length=120, blank=True)
+    title_en = models.CharField(_("title (en)"), max_length=120, blank=True)
+    body_uz = models.CharField(_("body line (uz)"), max_length=300)
+    body_ru = models.CharField(_("body line (ru)"), max_length=300, blank=True)
+    body_en = models.CharField(_("body line (en)"), max_length=300, blank=True)
+    issuer_name_uz = models.CharField(_("issuer (uz)"), max_length=255)
+    issuer_name_ru = models.CharField(_("issuer (ru)"), max_length=255, blank=True)
+    issuer_name_en = models.CharField(_("issuer (en)"), max_length=255, blank=True)
+    signatory_name_uz = models.CharField(_("signatory (uz)"), max_length=200, blank=True)
+    signatory_name_ru = models.CharField(_("signatory (ru)"), max_length=200, blank=True)
+    signatory_name_en = models.CharField(_("signatory (en)"), max_length=200, blank=True)
+    signatory_title_uz = models.CharField(_("signatory's title (uz)"), max_length=200, blank=True)
+    signatory_title_ru = models.CharField(_("signatory's title (ru)"), max_length=200, blank=True)
+    signatory_title_en = models.CharField(_("signatory's title (en)"), max_length=200, blank=True)
+    second_language = models.CharField(
+        _("second language printed"), max_length=2, choices=[("ru", "Русский"), ("en", "English")], default="ru"
+    )
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("logo"),
+    )
+    primary_colour = models.CharField(
+        _("primary colour"), max_length=7, default="#0B5CAD", validators=[colour_validator]
+    )
+    accent_colour = models.CharField(_("accent colour"), max_length=7, default="#D0D7DE", validators=[colour_validator])
+    is_default = models.BooleanField(_("default template"), default=False)
+    exams = models.ManyToManyField(
+        "exams.Exam", blank=True, related_name="certificate_templates", verbose_name=_("exams using this template")
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("certificate template")
+        verbose_name_plural = _("certificate templates")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_template"),
+        ]
+        permissions = [("manage_register", _("Can search, open and export the certificate register"))]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def text(self, field: str, language: str) -> str:
+        """``field`` (title, body, issuer_name, signatory_name, signatory_title) in ``language``, else Uzbek."""
+        return getattr(self, f"{field}_{language[:2]}", "") or getattr(self, f"{field}_uz")
+
+
+def certificate_template_for(*, exam_id: int | None) -> CertificateTemplate | None:
+    """The template of exam ``exam_id`` (newest edited of those listing it), else the default, else ``None``."""
+    query = CertificateTemplate.objects.select_related("logo")
+    if exam_id is not None:
+        chosen = query.filter(exams__id=exam_id).order_by("-updated_at", "-id").first()
+        if chosen is not None:
+            return chosen
+    return query.filter(is_default=True).first()

@@ -10,12 +10,23 @@ so the task sees the attempt as committed.
 
 import logging
 
+from auditlog.registry import auditlog
 from django.dispatch import receiver
 
 from exams.signals import result_changed
 from verification.signals import result_verified
 
+from .models import Certificate, CertificateTemplate
+
 logger = logging.getLogger(__name__)
+
+# Every change to a certificate row or a template is in the audit log (django-auditlog), next
+# to the certificate's own events (CertificateEvent). Registered here because this module is
+# imported once at start-up (CertificatesConfig.ready).
+if not auditlog.contains(Certificate):
+    auditlog.register(Certificate, exclude_fields=["created_at", "credential"])
+if not auditlog.contains(CertificateTemplate):
+    auditlog.register(CertificateTemplate, exclude_fields=["updated_at"], m2m_fields={"exams"})
 
 
 @receiver(result_verified, dispatch_uid="certificates.issue_on_result_verified")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import QuerySet
 
 from . import keys
@@ -21,8 +23,11 @@ def certificate_by_code(*, code: str) -> Certificate | None:
     normalized = code_normalize(code)
     if normalized is None:
         return None
-    # A unique lookup: no ORDER BY (which .first() would add), so the index answers it alone.
-    return Certificate.objects.select_related("superseded_by").filter(verification_code=normalized).order_by().first()
+    # A unique lookup with .get(): no ORDER BY or LIMIT (which .first() adds), the index answers it alone.
+    try:
+        return Certificate.objects.select_related("superseded_by").get(verification_code=normalized)
+    except Certificate.DoesNotExist:
+        return None
 
 
 def certificate_current_for_attempt(*, attempt_id: int) -> Certificate | None:
@@ -104,3 +109,50 @@ def certificate_verification(
     if check_signature:
         signature = credential_check(credential_text=certificate.credential, expected=certificate.claims())
     return Verification(certificate=certificate, status=certificate.status_on(today), today=today, signature=signature)
+
+
+# How long the body of ``GET /api/v1/verify/<code>`` is kept in the default cache (Redis in
+# production). Revocation and reissue forget it at their commit (services.py); anything else
+# that changes a certificate shows within this time.
+VERIFY_CACHE_SECONDS = 60
+
+
+def _verify_cache_key(code: str, today: datetime.date) -> str:
+    # The day is in the key: a certificate expiring at midnight (Asia/Tashkent) is not served
+    # as valid from yesterday's entry.
+    return f"certificates:verify:v1:{code}:{today.isoformat()}"
+
+
+def verification_body_cached(*, code: str, today: datetime.date | None = None) -> dict | None:
+    """The body of ``GET /api/v1/verify/<code>`` (:meth:`Verification.as_api`) for ``code`` as
+    typed, or ``None`` for a malformed or unknown code (never cached: a code issued later
+    answers at once).
+
+    Read from the default cache when there, otherwise computed with one query (no signature
+    check, as the API) and kept for :data:`VERIFY_CACHE_SECONDS`. ``today`` defaults to today
+    in Asia/Tashkent. A cache outage reads as a miss (``certify.cache``).
+    """
+    normalized = code_normalize(code)
+    if normalized is None:
+        return None
+    today = today or tashkent_today()
+    key = _verify_cache_key(normalized, today)
+    body = cache.get(key)
+    if body is not None:
+        return body
+    certificate = certificate_by_code(code=normalized)
+    if certificate is None:
+        return None
+    body = certificate_verification(certificate=certificate, today=today, check_signature=False).as_api()
+    cache.set(key, body, VERIFY_CACHE_SECONDS)
+    return body
+
+
+def verification_cache_forget(*, code: str) -> None:
+    """Drop the cached verification bodies of ``code`` once the current transaction commits
+    (at once outside one): called by every change of a certificate's status (revocation,
+    supersession). Yesterday's and tomorrow's entries go too (requests near midnight).
+    """
+    today = tashkent_today()
+    keys_ = [_verify_cache_key(code, today + datetime.timedelta(days=delta)) for delta in (-1, 0, 1)]
+    transaction.on_commit(lambda: cache.delete_many(keys_))

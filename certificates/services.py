@@ -36,9 +36,20 @@ from verification.selectors import result_is_held
 
 from . import keys, selectors
 from .codes import code_generate
-from .models import TASHKENT, Certificate, CertificateEvent, CertificateEventAction, SerialCounter, tashkent_today
-from .rendering.pdf import certificate_pdf_render
+from .emails import certificate_issued_email_enqueue
+from .models import (
+    TASHKENT,
+    Certificate,
+    CertificateEvent,
+    CertificateEventAction,
+    SerialCounter,
+    certificate_template_for,
+    tashkent_today,
+)
+from .openbadges import certificate_vc_jwt
+from .rendering.pdf import certificate_pdf_render, template_from_snapshot, template_snapshot
 from .signing import credential_sign, credential_to_text
+from .status_list import status_list_changed
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +90,15 @@ def _certificate_insert(
 ) -> Certificate:
     """Allocate a serial and a code, sign, and insert one certificate row (caller holds the transaction)."""
     key = keys.active_key()
+    template = certificate_template_for(exam_id=attempt.exam_id)
+    if template is not None:
+        # What the officer's template prints is copied onto the row, as printed (a snapshot).
+        issuer_name = template.issuer_name_uz
+        signatory_name, signatory_title = template.signatory_name_uz, template.signatory_title_uz
+    else:
+        issuer_name = settings.CERTIFY_ISSUER_NAME
+        signatory_name = getattr(settings, "CERTIFY_SIGNATORY_NAME", "")
+        signatory_title = getattr(settings, "CERTIFY_SIGNATORY_TITLE", "")
     certificate = Certificate(
         holder_id=attempt.candidate_id,
         exam_id=attempt.exam_id,
@@ -92,10 +112,12 @@ def _certificate_insert(
         second_language=second_language,
         issued_on=issued_on,
         expires_on=expires_on,
-        issuer_name=settings.CERTIFY_ISSUER_NAME,
-        signatory_name=getattr(settings, "CERTIFY_SIGNATORY_NAME", ""),
-        signatory_title=getattr(settings, "CERTIFY_SIGNATORY_TITLE", ""),
+        issuer_name=issuer_name,
+        signatory_name=signatory_name,
+        signatory_title=signatory_title,
         signing_key_id=key.kid,
+        # The look of the PDF, frozen: a later edit of the template does not change a re-render.
+        template_snapshot=template_snapshot(template),
     )
     token = credential_sign(certificate.claims(), kid=key.kid, private_key=key.private_key)
     certificate.credential = credential_to_text(token)
@@ -149,12 +171,14 @@ def _certificate_create(*, attempt_id: int) -> Certificate:
     exam = attempt.exam
     final_at = attempt.final_at or timezone.now()
     issued_on = final_at.astimezone(TASHKENT).date()
-    language = attempt.candidate.language[:2]
+    template = certificate_template_for(exam_id=attempt.exam_id)
+    language = template.second_language if template is not None else attempt.candidate.language[:2]
     revoked = current  # not None only when the current certificate was revoked by a regrade
     if revoked is not None:
         # It stops being current first (the partial unique constraint), as in a reissue.
         revoked.superseded_at = timezone.now()
         revoked.save(update_fields=["superseded_at"])
+        selectors.verification_cache_forget(code=revoked.verification_code)
     certificate = _certificate_insert(
         attempt=attempt,
         holder_name=holder_name,
@@ -168,6 +192,7 @@ def _certificate_create(*, attempt_id: int) -> Certificate:
         action=CertificateEventAction.ISSUED,
         details={"serial": certificate.serial, "attempt": attempt_id, "kid": certificate.signing_key_id},
     )
+    certificate_issued_email_enqueue(certificate.pk)
     if revoked is not None:
         # The attempt passes again after its certificate was revoked (a regrade back to a
         # pass): the revoked certificate stays revoked and points at the new one.
@@ -208,10 +233,19 @@ def certificate_render_pdf(*, certificate: Certificate, replace: bool = False) -
     Without ``replace`` an existing PDF is kept (a concurrent render that lost the race
     deletes its own file). With ``replace`` the new file replaces the old, which is deleted
     after the commit. The file name carries 64 random bits, so it cannot be guessed.
+
+    The look comes from ``certificate.template_snapshot`` (taken at issue), or from the
+    exam's live template for rows issued before snapshots (empty snapshot). The Open Badges
+    3.0 credential, signed now as VC-JWT with the active key, is attached inside the PDF.
+    Raises ``ValueError`` for a snapshot of an unknown version.
     """
     if certificate.pdf and not replace:
         return certificate
-    content = certificate_pdf_render(certificate)
+    if certificate.template_snapshot:
+        template = template_from_snapshot(certificate.template_snapshot)
+    else:
+        template = certificate_template_for(exam_id=certificate.exam_id)
+    content = certificate_pdf_render(certificate, template=template, vc_jwt=certificate_vc_jwt(certificate))
     field = certificate.pdf.field
     storage = certificate.pdf.storage
     name = storage.save(
@@ -264,6 +298,8 @@ def certificate_revoke(*, certificate: Certificate, by, reason: str) -> Certific
     CertificateEvent.objects.create(
         certificate=locked, action=CertificateEventAction.REVOKED, actor=by, reason=reason, at=locked.revoked_at
     )
+    status_list_changed(locked)
+    selectors.verification_cache_forget(code=locked.verification_code)
     return locked
 
 
@@ -294,6 +330,8 @@ def certificate_revoke_after_regrade(*, attempt_id: int, by_id: int | None) -> C
         reason=REGRADE_REASON,
         at=locked.revoked_at,
     )
+    status_list_changed(locked)
+    selectors.verification_cache_forget(code=locked.verification_code)
     return locked
 
 
@@ -321,6 +359,8 @@ def certificate_reissue(*, certificate: Certificate, by, holder_name: str, reaso
     # Order matters for the partial unique constraint: the old row stops being current first.
     old.superseded_at = now
     old.save(update_fields=["superseded_at"])
+    status_list_changed(old)
+    selectors.verification_cache_forget(code=old.verification_code)
     new = _certificate_insert(
         attempt=old.attempt,
         holder_name=holder_name,
@@ -357,4 +397,76 @@ def certificate_reissue(*, certificate: Certificate, by, holder_name: str, reaso
             logger.exception("Could not enqueue the PDF of certificate %s", pk)
 
     transaction.on_commit(_render_later)
+    certificate_issued_email_enqueue(new.pk)
     return new
+
+
+# --- the missed-certificate sweep (issue 10) ------------------------------------------------
+
+SWEEP_GRACE = datetime.timedelta(minutes=5)
+
+
+def attempts_missing_certificate(*, final_before: datetime.datetime | None = None):
+    """Ids of the attempts that should have a certificate and have none (a values_list QuerySet).
+
+    Final, passed, no current certificate (``superseded_at`` null; a revoked one still counts
+    as current: a revocation is never undone by a sweep), and not held by verification (the
+    rule of :func:`verification.selectors.result_is_held`: a result waiting to be verified gets
+    no certificate yet). ``final_before`` (an aware datetime) keeps only attempts that became
+    final before it, so a sweep does not race the issue task enqueued at finalisation.
+    """
+    from verification.models import VerificationState
+
+    attempts = (
+        Attempt.objects.filter(state=AttemptState.FINAL, passed=True)
+        .exclude(pk__in=Certificate.objects.filter(superseded_at__isnull=True).values("attempt_id"))
+        .exclude(verification__state=VerificationState.WAITING)
+    )
+    if final_before is not None:
+        attempts = attempts.filter(final_at__lt=final_before)
+    return attempts.order_by("pk").values_list("pk", flat=True)
+
+
+def certificates_missing_pdf(*, created_before: datetime.datetime | None = None):
+    """Ids of the certificates that have no PDF yet (a values_list QuerySet); ``created_before``
+    (aware) leaves out the ones whose render may still be running."""
+    certificates = Certificate.objects.filter(pdf="")
+    if created_before is not None:
+        certificates = certificates.filter(created_at__lt=created_before)
+    return certificates.order_by("pk").values_list("pk", flat=True)
+
+
+def certificates_missing_sweep(*, now: datetime.datetime | None = None, grace: datetime.timedelta = SWEEP_GRACE):
+    """Enqueue the issue of every missed certificate and the render of every missing PDF.
+
+    For the Celery beat task ``certificates.tasks.sweep_missing_certificates`` (every 10
+    minutes): repairs what a broker outage or a crash between commit and enqueue left behind.
+    Only what is older than ``grace`` (default 5 minutes) is taken, so work already on its way
+    is not doubled; both tasks are idempotent anyway. Returns ``{"issue": [attempt ids],
+    "render": [certificate ids]}``, what was enqueued. An id that cannot be enqueued (the broker
+    is down) is logged and left for the next sweep.
+    """
+    from .tasks import issue_certificate, render_certificate_pdf
+
+    before = (now or timezone.now()) - grace
+    enqueued: dict[str, list[int]] = {"issue": [], "render": []}
+    for key, ids, task in (
+        ("issue", attempts_missing_certificate(final_before=before), issue_certificate),
+        ("render", certificates_missing_pdf(created_before=before), render_certificate_pdf),
+    ):
+        for pk in ids.iterator():
+            if key == "issue" and result_is_held(attempt_id=pk):
+                continue
+            try:
+                task.delay(pk)
+            except Exception:  # a broker outage: the next sweep tries again
+                logger.exception("Could not enqueue %s for %s", task.name, pk)
+                continue
+            enqueued[key].append(pk)
+    if enqueued["issue"] or enqueued["render"]:
+        logger.warning(
+            "Missed-certificate sweep: issue enqueued for attempts %s, PDF render for certificates %s",
+            enqueued["issue"],
+            enqueued["render"],
+        )
+    return enqueued

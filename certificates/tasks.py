@@ -1,10 +1,12 @@
 """Celery tasks: thin, take ids, idempotent, retried on transient database errors only."""
 
 import logging
+import smtplib
 
 from celery import shared_task
 from django.db import OperationalError
 
+from .emails import certificate_issued_email_send
 from .models import Certificate
 from .services import CertificateError, certificate_issue, certificate_render_pdf
 
@@ -40,3 +42,21 @@ def render_certificate_pdf(certificate_id: int) -> None:
     certificate = Certificate.objects.filter(pk=certificate_id).first()
     if certificate is not None and not certificate.pdf:
         certificate_render_pdf(certificate=certificate)
+
+
+@shared_task(**{**_RETRY, "autoretry_for": (OperationalError, smtplib.SMTPException, ConnectionError, TimeoutError)})
+def send_certificate_issued_email(certificate_id: int) -> bool:
+    """E-mail the holder that certificate ``certificate_id`` was issued, once (see :mod:`certificates.emails`).
+
+    Retried on database and mail-server errors; returns whether a message went out now.
+    """
+    return certificate_issued_email_send(certificate_id=certificate_id)
+
+
+@shared_task(**_RETRY)
+def sweep_missing_certificates() -> dict[str, list[int]]:
+    """Celery beat, every 10 minutes: enqueue the certificates and PDFs that were missed
+    (see :func:`~certificates.services.certificates_missing_sweep`); returns what was enqueued."""
+    from .services import certificates_missing_sweep
+
+    return certificates_missing_sweep()

@@ -5,8 +5,11 @@ what the certificate states: status, holder's name, qualification, dates, issuer
 and the result of checking the signature.
 """
 
+import json
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,12 +19,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_ratelimit.decorators import ratelimit
 
-from . import selectors
+from . import openbadges, selectors
 from .api import keep_404, verify_rate
 from .codes import code_normalize
 from .models import TASHKENT, CertificateStatus
 from .rendering.dates import date_long
-from .rendering.qr import qr_parse
+from .rendering.qr import qr_parse, verification_url
 from .services import certificate_render_pdf
 
 NOINDEX = "noindex, nofollow"
@@ -92,7 +95,8 @@ def verify_form(request):
 
 @login_required
 def mine(request):
-    """The signed-in candidate's certificates, newest first, with their status and PDF."""
+    """The signed-in candidate's certificates, newest first, with their status, PDF, Open Badges
+    credential and share link (the public ``/v/<code>`` page, as the QR code's target)."""
     language = _language()
     rows = [
         {
@@ -102,6 +106,14 @@ def mine(request):
             "qualification": certificate.qualification_in(language),
             "issued_on": date_long(certificate.issued_on, language),
             "expires_on": date_long(certificate.expires_on, language) if certificate.expires_on else "",
+            "share_url": verification_url(settings.SITE_URL, certificate.verification_code),
+            # Revoked: when (the date in Tashkent) and why; superseded: the certificate that replaces it.
+            "revoked_on": (
+                date_long(certificate.revoked_at.astimezone(TASHKENT).date(), language)
+                if certificate.revoked_at
+                else ""
+            ),
+            "replaced_by": certificate.superseded_by if certificate.superseded_at else None,
         }
         for certificate in selectors.certificates_of(holder=request.user)
     ]
@@ -123,5 +135,25 @@ def download(request, code: str):
         filename=f"{certificate.serial}.pdf",
         content_type="application/pdf",
     )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def download_credential(request, code: str, signed: bool):
+    """The holder's Open Badges 3.0 credential as a file: ``.jwt`` (VC-JWT, ``application/vc+jwt``,
+    ``signed``) or ``.json`` (unsigned). 404 for anyone else's, a revoked or a superseded one."""
+    certificate = selectors.certificate_for_holder(holder=request.user, code=code)
+    if certificate is None or certificate.revoked_at is not None or certificate.superseded_at is not None:
+        raise Http404(_("No such certificate."))
+    if signed:
+        body, content_type, extension = openbadges.certificate_vc_jwt(certificate), openbadges.MEDIA_TYPE, "jwt"
+    else:
+        credential = openbadges.open_badge_credential(certificate)
+        body = json.dumps(credential, ensure_ascii=False, indent=2)
+        content_type, extension = "application/json; charset=utf-8", "json"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{certificate.serial}-open-badge.{extension}"'
     response["Cache-Control"] = "private, no-store"
     return response

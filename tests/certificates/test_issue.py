@@ -148,7 +148,7 @@ def test_a_failure_after_the_serial_is_drawn_gives_the_number_back(exam, candida
 
 def test_a_crash_while_rendering_leaves_a_complete_certificate_that_a_retry_finishes(passed_attempt, monkeypatch):
     with monkeypatch.context() as patch:
-        patch.setattr(services, "certificate_pdf_render", lambda certificate: 1 / 0)
+        patch.setattr(services, "certificate_pdf_render", lambda certificate, **_: 1 / 0)
         with pytest.raises(ZeroDivisionError):
             certificate_issue(attempt_id=passed_attempt.pk)
     half = Certificate.objects.get()

@@ -106,7 +106,11 @@ def test_the_signed_credential_is_attached_and_verifies(march_certificate):
     verified = credential_verify(attached, keys.public_keys())
     assert verified.claims == march_certificate.claims()
     filespecs = [item.get_object() for item in reader.trailer["/Root"]["/AF"]]
-    assert {(spec["/UF"], spec["/AFRelationship"]) for spec in filespecs} == {("credential.cose", "/Alternative")}
+    assert {(spec["/UF"], spec["/AFRelationship"]) for spec in filespecs} == {
+        ("credential.cose", "/Alternative"),
+        # The Open Badges 3.0 VC-JWT (tests/certificates/test_pdf_badge_and_snapshot.py).
+        (f"{march_certificate.serial}.vc.jwt", "/Data"),
+    }
 
 
 @needs_zbar

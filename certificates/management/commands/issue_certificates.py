@@ -7,8 +7,13 @@ attempt without a current certificate gets one; every certificate without a PDF 
 from django.core.management.base import BaseCommand
 
 from certificates.models import Certificate
-from certificates.services import CertificateError, certificate_issue, certificate_render_pdf
-from exams.models import Attempt, AttemptState
+from certificates.services import (
+    CertificateError,
+    attempts_missing_certificate,
+    certificate_issue,
+    certificate_render_pdf,
+    certificates_missing_pdf,
+)
 
 
 class Command(BaseCommand):
@@ -16,20 +21,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         issued = failed = rendered = 0
-        missing = (
-            Attempt.objects.filter(state=AttemptState.FINAL, passed=True)
-            .exclude(pk__in=Certificate.objects.filter(superseded_at__isnull=True).values("attempt_id"))
-            .exclude(verification__state="waiting")
-            .values_list("pk", flat=True)
-        )
-        for attempt_id in missing.iterator():
+        # The same selection as the beat task's sweep (certificates.services), without its grace
+        # period: run by hand, everything missing now is issued now, in this process.
+        for attempt_id in attempts_missing_certificate().iterator():
             try:
                 certificate_issue(attempt_id=attempt_id)
                 issued += 1
             except CertificateError as error:
                 failed += 1
                 self.stderr.write(f"attempt {attempt_id}: {error}")
-        for certificate in Certificate.objects.filter(pdf="").iterator():
+        for certificate in Certificate.objects.filter(pk__in=certificates_missing_pdf()).iterator():
             certificate_render_pdf(certificate=certificate)
             rendered += 1
         self.stdout.write(f"Issued {issued}, rendered {rendered} PDF(s), {failed} refused.")
