@@ -10,6 +10,7 @@ class ExamsConfig(AppConfig):
         from auditlog.registry import auditlog
         from django.db.models.signals import pre_delete, pre_save
 
+        from . import notifications  # noqa: F401  (connects the result e-mail to result_final)
         from .models import AttemptItem, DrawRule, Exam, ExamOverride, FixedQuestion, Section
         from .services import exams as exam_services
 

@@ -315,7 +315,8 @@ class AttemptState(models.TextChoices):
 class Attempt(models.Model):
     """One sitting of an exam by one candidate.
 
-    ``deadline_at`` (aware, UTC) is fixed at start: min(start + time limit, close time).
+    ``deadline_at`` (aware, UTC) is fixed at start: min(start + time limit, close time, the
+    session's end); overrides (extra time) move it.
     ``score`` and ``max_score`` are points, ``percent`` is the exact ``score / max_score * 100``
     (``Decimal``, rounded only for display). ``passed`` is null until the result is final.
     """
@@ -336,6 +337,8 @@ class Attempt(models.Model):
     final_at = models.DateTimeField(null=True, blank=True)
     # The furthest page reached; with sequential navigation the candidate cannot go below it.
     current_page = models.PositiveSmallIntegerField(default=1)
+    # The exam session it was started in (null: the exam has no sessions).
+    session = models.ForeignKey("ExamSession", null=True, blank=True, on_delete=models.PROTECT, related_name="attempts")
 
     class Meta:
         verbose_name = _("attempt")
@@ -502,3 +505,119 @@ class ItemRegrade(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id}: {self.old_score} -> {self.new_score}"
+
+
+class ExamSession(models.Model):
+    """A scheduled sitting of an exam for a cohort and/or an organisation (and below it).
+
+    ``starts_at`` / ``ends_at`` are aware datetimes (stored UTC, shown in Asia/Tashkent): a
+    candidate of the session may start only inside this window (and inside the exam's own
+    window); an attempt of the session ends no later than ``ends_at`` plus the candidate's
+    extra time. ``access_code`` (optional, a short code of letters and digits read out in the
+    room) is compared in constant time and its guesses are rate-limited
+    (:mod:`exams.services.sessions`). ``proctors`` watch the live view and may add time or
+    allow a restart; exam managers and administrators may too.
+    """
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("exam"))
+    name = models.CharField(_("name"), max_length=200)
+    cohort = models.ForeignKey(
+        "accounts.Cohort",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="exam_sessions",
+        verbose_name=_("cohort"),
+    )
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="exam_sessions",
+        verbose_name=_("organisation"),
+        help_text=_("Its members and the members of the organisations below it."),
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    access_code = models.CharField(
+        _("access code"),
+        max_length=12,
+        blank=True,
+        help_text=_("Optional: candidates type it before they start. Letters and digits."),
+    )
+    proctors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="proctored_sessions", verbose_name=_("proctors")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("exam session")
+        verbose_name_plural = _("exam sessions")
+        ordering = ["-starts_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="exam_session_ends_after_starts"
+            ),
+            models.CheckConstraint(
+                condition=Q(cohort__isnull=False) | Q(organisation__isnull=False), name="exam_session_has_candidates"
+            ),
+        ]
+        indexes = [models.Index(fields=["starts_at"], name="exam_session_starts_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.exam.code}: {self.name}"
+
+
+class ProctorActionKind(models.TextChoices):
+    ADD_TIME = "add_time", _("Time added")
+    RESTART = "restart", _("Restart allowed")
+
+
+class ProctorAction(models.Model):
+    """What a proctor did to one attempt of a session, who, when and why (``reason`` is
+    required). ``minutes`` is the time added (``add_time``); a ``restart`` marks the attempt
+    it replaces. ``override`` is the override that carries the change."""
+
+    session = models.ForeignKey(ExamSession, on_delete=models.CASCADE, related_name="actions")
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="proctor_actions")
+    kind = models.CharField(_("action"), max_length=16, choices=ProctorActionKind.choices)
+    minutes = models.PositiveIntegerField(_("minutes"), default=0)
+    reason = models.TextField(_("reason"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    override = models.ForeignKey(ExamOverride, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("proctor action")
+        verbose_name_plural = _("proctor actions")
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="proctor_action_has_reason")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.attempt_id}"
+
+
+class SessionReminder(models.Model):
+    """A reminder e-mail sent to one candidate for one session: at most one (unique)."""
+
+    session = models.ForeignKey(ExamSession, on_delete=models.CASCADE, related_name="reminders")
+    candidate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "candidate"], name="session_reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}: {self.candidate_id}"

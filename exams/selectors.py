@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -184,7 +184,8 @@ def exam_state(*, exam: Exam, user) -> dict:
 
     Returns ``{"exam", "is_open", "opens_later", "attempts_used", "attempts_left",
     "in_progress" (Attempt | None), "passed_attempt" (Attempt | None), "attempts",
-    "eligible", "wait_until" (aware datetime | None: the minimum gap)}``, overrides applied.
+    "eligible", "wait_until" (aware datetime | None: the minimum gap), "opens_at" /
+    "closes_at" (aware datetime | None: the candidate's window)}``, overrides applied.
     Two queries for a signed-in candidate (overrides, attempts).
     """
     now = timezone.now()
@@ -202,6 +203,7 @@ def exam_state(*, exam: Exam, user) -> dict:
         "eligible": True,
         "wait_until": None,
         "closes_at": rules.closes_at,
+        "opens_at": rules.opens_at,
     }
     if signed_in:
         state["eligible"] = exam.is_eligible(user)
@@ -211,6 +213,153 @@ def exam_state(*, exam: Exam, user) -> dict:
         state["attempts_left"] = max(0, rules.attempts_allowed - len(attempts))
         state["in_progress"] = next((a for a in attempts if a.state == AttemptState.IN_PROGRESS), None)
         state["passed_attempt"] = next((a for a in attempts if a.passed), None)
+        if state["passed_attempt"] is None and state["in_progress"] is None:
+            state["passed_attempt"] = earlier_version_passes(exams=[exam], user=user).get(exam.pk)
         wait_until = next_start_at(exam=exam, attempts=attempts)
         state["wait_until"] = wait_until if wait_until and wait_until > now else None
     return state
+
+
+def exam_states(*, exams: list[Exam], user) -> dict[int, dict]:
+    """:func:`exam_state` for several exams at once (a CMS page with several exam blocks):
+    ``{exam id: state}``, the same keys as :func:`exam_state`.
+
+    A signed-in candidate costs a fixed number of queries whatever the number of exams
+    (overrides, attempts, eligibility choices, and the cohorts and organisation chain only
+    when an exam restricts eligibility); a visitor costs none.
+    """
+    exams = list({exam.pk: exam for exam in exams}.values())
+    signed_in = user is not None and user.is_authenticated
+    if not exams or not signed_in:
+        return {exam.pk: exam_state(exam=exam, user=user) for exam in exams}
+    now = timezone.now()
+    exam_ids = [exam.pk for exam in exams]
+    overrides: dict[int, list[ExamOverride]] = {pk: [] for pk in exam_ids}
+    for override in (
+        ExamOverride.objects.filter(exam_id__in=exam_ids)
+        .filter(Q(candidate=user) | Q(cohort__members=user))
+        .distinct()
+        .order_by("-created_at", "-id")
+    ):
+        overrides[override.exam_id].append(override)
+    attempts: dict[int, list[Attempt]] = {pk: [] for pk in exam_ids}
+    for attempt in Attempt.objects.filter(exam_id__in=exam_ids, candidate=user).order_by("number"):
+        attempts[attempt.exam_id].append(attempt)
+    eligible = _eligible_exam_ids(exam_ids=exam_ids, user=user)
+    earlier_passes = earlier_version_passes(exams=exams, user=user)
+    states = {}
+    for exam in exams:
+        rules = candidate_rules(exam=exam, user=user, overrides=overrides[exam.pk])
+        mine = attempts[exam.pk]
+        wait_until = next_start_at(exam=exam, attempts=mine)
+        in_progress = next((a for a in mine if a.state == AttemptState.IN_PROGRESS), None)
+        passed_attempt = next((a for a in mine if a.passed), None)
+        if passed_attempt is None and in_progress is None:
+            passed_attempt = earlier_passes.get(exam.pk)
+        states[exam.pk] = {
+            "exam": exam,
+            "is_open": exam.is_open(now, opens_at=rules.opens_at, closes_at=rules.closes_at),
+            "opens_later": bool(exam.is_published and rules.opens_at and now < rules.opens_at),
+            "attempts": mine,
+            "attempts_used": len(mine),
+            "attempts_left": max(0, rules.attempts_allowed - len(mine)),
+            "in_progress": in_progress,
+            "passed_attempt": passed_attempt,
+            "eligible": exam.pk in eligible,
+            "wait_until": wait_until if wait_until and wait_until > now else None,
+            "closes_at": rules.closes_at,
+            "opens_at": rules.opens_at,
+        }
+    return states
+
+
+def exam_version_lines(*, exams: list[Exam]) -> dict[int, set[int]]:
+    """``{exam id: ids of every other exam in its version line}``: the exams linked to it
+    through ``previous_version`` in either direction (its ancestors, their later versions and
+    theirs). One query (all exams' links; the exam table holds hundreds of rows, not millions).
+    """
+    if (
+        not any(exam.previous_version_id for exam in exams)
+        and not Exam.objects.filter(previous_version_id__in=[exam.pk for exam in exams]).exists()
+    ):
+        return {exam.pk: set() for exam in exams}
+    parent = dict(Exam.objects.values_list("pk", "previous_version_id"))
+
+    def root_of(pk: int) -> int:
+        seen = set()
+        while parent.get(pk) and pk not in seen:
+            seen.add(pk)
+            pk = parent[pk]
+        return pk
+
+    lines: dict[int, set[int]] = {}
+    for pk in parent:
+        lines.setdefault(root_of(pk), set()).add(pk)
+    return {exam.pk: lines.get(root_of(exam.pk), {exam.pk}) - {exam.pk} for exam in exams}
+
+
+def earlier_version_passes(*, exams: list[Exam], user) -> dict[int, Attempt]:
+    """``{exam id: passed Attempt}`` for the exams of ``exams`` that ``user`` has already
+    passed in another version of the same exam, with a current valid certificate (not
+    revoked, not superseded, not expired on today's date in Asia/Tashkent).
+
+    Rule (H13): a new version of an exam is the same qualification; a holder of a valid
+    certificate from an earlier version is not offered the exam again. At most three queries.
+    """
+    from certificates.models import Certificate, tashkent_today  # certificates depends on exams
+
+    if user is None or not user.is_authenticated or not exams:
+        return {}
+    lines = exam_version_lines(exams=exams)
+    others = set().union(*lines.values())
+    if not others:
+        return {}
+    today = tashkent_today()
+    certificates = (
+        Certificate.objects.filter(holder=user, exam_id__in=others, revoked_at__isnull=True, superseded_at__isnull=True)
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+        .select_related("attempt")
+        .order_by("-issued_on", "-pk")
+    )
+    by_exam: dict[int, Attempt] = {}
+    for certificate in certificates:
+        by_exam.setdefault(certificate.exam_id, certificate.attempt)
+    found = {}
+    for exam in exams:
+        attempt = next((by_exam[pk] for pk in lines[exam.pk] if pk in by_exam), None)
+        if attempt is not None:
+            found[exam.pk] = attempt
+    return found
+
+
+def _eligible_exam_ids(*, exam_ids: list[int], user) -> set[int]:
+    """The ids among ``exam_ids`` that ``user`` may sit, by the rule of
+    :meth:`exams.models.Exam.is_eligible`, in at most four queries for all of them."""
+    chosen = (
+        Exam.eligible_organisations.through.objects.filter(exam_id__in=exam_ids)
+        .annotate(kind=models.Value("o"))
+        .values_list("exam_id", "kind", "organisation_id")
+        .union(
+            Exam.eligible_cohorts.through.objects.filter(exam_id__in=exam_ids)
+            .annotate(kind=models.Value("c"))
+            .values_list("exam_id", "kind", "cohort_id")
+        )
+    )
+    organisations: dict[int, set[int]] = {}
+    cohorts: dict[int, set[int]] = {}
+    for exam_id, kind, pk in chosen:
+        (organisations if kind == "o" else cohorts).setdefault(exam_id, set()).add(pk)
+    restricted = set(organisations) | set(cohorts)
+    eligible = set(exam_ids) - restricted
+    if not restricted:
+        return eligible
+    my_cohorts = set(user.cohorts.values_list("pk", flat=True)) if cohorts else set()
+    my_organisations = set()
+    organisation = user.organisation if organisations else None
+    while organisation is not None and organisation.pk not in my_organisations:
+        my_organisations.add(organisation.pk)
+        organisation = organisation.parent
+    for exam_id in restricted:
+        if cohorts.get(exam_id, set()) & my_cohorts or organisations.get(exam_id, set()) & my_organisations:
+            eligible.add(exam_id)
+    return eligible

@@ -9,20 +9,23 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_ratelimit.core import is_ratelimited
 
 from . import selectors
 from .engine import paging, scoring, timing
-from .models import Attempt, AttemptState, Exam, Navigation
+from .models import Attempt, AttemptState, Exam, ExamSession, Navigation
 from .presentation import candidate_view, is_answered, response_from_form, review_level, review_view
 from .services import attempts as attempt_services
+from .services import sessions as session_services
 
 MAX_SAVE_BODY = 64 * 1024  # one item's response; an essay of a few thousand words fits
 
@@ -43,18 +46,77 @@ def exam_detail(request, code: str):
     return render(request, "exams/exam_detail.html", {"state": state, **state})
 
 
+def _refused(request, exam: Exam, error: attempt_services.AttemptError):
+    return render(request, "exams/refused.html", {"exam": exam, "message": str(error), "code": error.code}, status=409)
+
+
 @login_required
 @require_POST
 def attempt_start_view(request, code: str):
-    """Start or resume; a refusal answers with a clear page and changes nothing."""
+    """Start or resume; a refusal answers with a clear page and changes nothing.
+
+    An exam taken in sessions starts in the candidate's session open now; when that session
+    has an access code not yet entered in this browser session, the candidate is sent to
+    the access code page first."""
     exam = get_object_or_404(Exam, code=code, is_published=True)
+    session = None
+    if selectors.attempt_in_progress(user=request.user, exam=exam) is None:
+        session = session_services.session_for_start(exam=exam, user=request.user)
+        if session is not None and session.access_code and session.pk not in _unlocked(request):
+            return redirect("exams:session_code", code=exam.code, session_id=session.pk)
     try:
-        attempt = attempt_services.attempt_start(exam=exam, candidate=request.user)
+        attempt = attempt_services.attempt_start(exam=exam, candidate=request.user, session=session)
     except attempt_services.AttemptError as error:
-        return render(
-            request, "exams/refused.html", {"exam": exam, "message": str(error), "code": error.code}, status=409
-        )
+        return _refused(request, exam, error)
     return redirect("exams:take", attempt_id=attempt.pk)
+
+
+UNLOCKED_KEY = "exams.sessions_unlocked"
+
+
+def _unlocked(request) -> list[int]:
+    value = request.session.get(UNLOCKED_KEY, [])
+    return value if isinstance(value, list) else []
+
+
+@login_required
+def session_code_view(request, code: str, session_id: int):
+    """GET: the access code form of the candidate's session. POST ``access_code``: a right
+    code is remembered in the browser session and the attempt starts; a wrong one answers
+    with an error and creates nothing. Guesses are rate-limited per candidate
+    (``CERTIFY_ACCESS_CODE_RATE``, default 10 a quarter hour); past the limit even a right
+    code is refused until the period ends."""
+    exam = get_object_or_404(Exam, code=code, is_published=True)
+    session = get_object_or_404(ExamSession, pk=session_id, exam=exam)
+    if not session_services.session_includes(session=session, user=request.user):
+        raise Http404("No such session")
+    error, status = None, 200
+    if request.method == "POST":
+        limited = is_ratelimited(
+            request,
+            group="exams.session_access_code",
+            key="user",
+            rate=getattr(settings, "CERTIFY_ACCESS_CODE_RATE", "10/15m"),
+            method="POST",
+            increment=True,
+        )
+        if limited:
+            error, status = _("Too many tries. Wait a few minutes, then ask the proctor for the code again."), 429
+        elif not session_services.access_code_matches(session=session, code=request.POST.get("access_code", "")):
+            error, status = _("This access code is not right. Check it with the proctor and try again."), 400
+        else:
+            request.session[UNLOCKED_KEY] = [*_unlocked(request), session.pk][-20:]
+            try:
+                attempt = attempt_services.attempt_start(exam=exam, candidate=request.user, session=session)
+            except attempt_services.AttemptError as refusal:
+                return _refused(request, exam, refusal)
+            return redirect("exams:take", attempt_id=attempt.pk)
+    return render(
+        request,
+        "exams/session_code.html",
+        {"exam": exam, "session": session, "error": error},
+        status=status,
+    )
 
 
 def _attempt_or_finalize(request, attempt_id: int) -> Attempt:
@@ -233,7 +295,12 @@ def attempt_submit_view(request, attempt_id: int):
     attempt = _attempt_or_finalize(request, attempt_id)
     if request.method == "POST":
         # The page's timer submits with timeout=1 at the deadline; the server checks the clock.
-        timed_out = request.POST.get("timeout") == "1" and timezone.now() >= attempt.deadline_at
+        # Before the server's deadline (a proctor or an override added time since the page
+        # loaded), the timer's submit is not the candidate's: back to the attempt, new time.
+        from_timer = request.POST.get("timeout") == "1"
+        if from_timer and attempt.state == AttemptState.IN_PROGRESS and timezone.now() < attempt.deadline_at:
+            return redirect("exams:take", attempt_id=attempt.pk)
+        timed_out = from_timer and timezone.now() >= attempt.deadline_at
         attempt = attempt_services.attempt_submit(attempt_id=attempt.pk, by=request.user, auto=timed_out)
         return redirect("exams:result", attempt_id=attempt.pk)
     if attempt.state != AttemptState.IN_PROGRESS:
@@ -286,7 +353,26 @@ def attempt_result(request, attempt_id: int):
             item.review = review_view(question=item.question_version.data, response=item.response, level=level)
         context["items"] = [item for item in items if item.view["qtype"] != "description"]
     context["certificate_url"] = _certificate_link(attempt) if level >= 1 else None
+    if level >= 1 and attempt.state == AttemptState.FINAL and not attempt.passed:
+        context["retake"] = _retake(exam=exam, user=request.user)
     return render(request, "exams/result.html", context)
+
+
+def _retake(*, exam: Exam, user) -> dict:
+    """After a failed result: ``{"attempts_left": int, "can_retake": bool, "wait_until":
+    aware datetime | None}`` from :func:`exams.selectors.exam_state` (overrides applied).
+    ``can_retake`` is true when the exam page would offer a start now."""
+    state = selectors.exam_state(exam=exam, user=user)
+    can_retake = bool(
+        exam.is_published
+        and state["is_open"]
+        and state["eligible"]
+        and state["attempts_left"] > 0
+        and state["passed_attempt"] is None
+        and state["in_progress"] is None
+        and state["wait_until"] is None
+    )
+    return {"attempts_left": state["attempts_left"], "can_retake": can_retake, "wait_until": state["wait_until"]}
 
 
 def _certificate_link(attempt: Attempt) -> str | None:

@@ -5,14 +5,17 @@
   panels); "Check and publish" shows the checks and a sample form; a new version copies it.
 - Overrides (exam managers): extra time, attempts or window for a candidate or a cohort.
 - Manual grading and regrades (examiners): custom views under /admin/exams/.
+- Exam sessions (exam managers) and the proctor's live view (proctors, exam managers,
+  administrators) under /admin/exams/sessions/.
 """
 
+from auditlog.registry import auditlog
 from django import forms
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
-from wagtail.admin.views.generic.models import CreateView, DeleteView, EditView
+from wagtail.admin.views.generic.models import CreateView, DeleteView, EditView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import ListingButton
 from wagtail.snippets.models import register_snippet
@@ -22,7 +25,7 @@ from accounts.admin_menu import PermissionMenuItem
 
 from . import admin_views
 from .forms import ExamAdminForm, JSONListText, OverrideForm, qtype_checkboxes
-from .models import Exam, ExamOverride
+from .models import Exam, ExamOverride, ExamSession, ProctorAction
 from .services import overrides as override_services
 
 DRAW_RULE_PANELS = [
@@ -49,6 +52,21 @@ class ExamViewSet(SnippetViewSet):
     model = Exam
     icon = "clipboard-list"
     menu_label = _("Exams")
+    # Its own main menu item (not hidden under "Snippets"); the URLs stay /admin/snippets/exams/exam/.
+    add_to_admin_menu = True
+    menu_order = 300
+
+    @property
+    def menu_item_class(self):
+        """The menu item is for those who edit exams (exam managers); read-only roles that may
+        view an exam (certification officers) reach the list from the pages that link to it."""
+
+        class ExamMenuItem(PermissionMenuItem):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, permission="exams.change_exam", **kwargs)
+
+        return ExamMenuItem
+
     list_display = ["code", "title_uz", "version", "is_published", "opens_at", "closes_at"]
     search_fields = ["code", "title_uz", "title_ru", "title_en"]
     edit_handler = ObjectList(
@@ -161,9 +179,68 @@ def register_override_viewset():
     return ExamOverrideViewSet("exam_overrides")
 
 
+class ExamSessionCreateView(CreateView):
+    def save_instance(self):
+        instance = self.form.save(commit=False)
+        instance.created_by = self.request.user
+        instance.save()
+        self.form.save_m2m()
+        return instance
+
+
+class ExamSessionIndexView(IndexView):
+    def get_list_more_buttons(self, instance):
+        buttons = list(super().get_list_more_buttons(instance))
+        buttons.append(
+            ListingButton(
+                _("Live view"),
+                url=reverse("exams_admin:session_live", args=[instance.pk]),
+                icon_name="view",
+                priority=5,
+            )
+        )
+        return buttons
+
+
+class ExamSessionViewSet(ModelViewSet):
+    """Exam sessions (exam managers): window, cohort or organisation, access code, proctors."""
+
+    model = ExamSession
+    icon = "date"
+    menu_label = _("Exam sessions")
+    add_to_admin_menu = True
+    menu_order = 305
+    list_display = ["name", "exam", "cohort", "organisation", "starts_at", "ends_at"]
+    list_filter = ["exam"]
+    add_view_class = ExamSessionCreateView
+    index_view_class = ExamSessionIndexView
+    edit_handler = ObjectList(
+        [
+            FieldRowPanel([FieldPanel("exam", widget=forms.Select), FieldPanel("name")]),
+            FieldRowPanel(
+                [FieldPanel("cohort", widget=forms.Select), FieldPanel("organisation", widget=forms.Select)],
+                heading=_("Candidates"),
+            ),
+            FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")], heading=_("Window (Tashkent time)")),
+            FieldRowPanel([FieldPanel("access_code"), FieldPanel("generate_access_code")]),
+            FieldPanel("proctors", widget=forms.CheckboxSelectMultiple),
+        ],
+        base_form_class=admin_views.ExamSessionForm,
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_session_viewset():
+    return ExamSessionViewSet("exam_sessions")
+
+
 @hooks.register("register_admin_urls")
 def register_exam_admin_urls():
     urls = [
+        path("sessions/", admin_views.sessions_view, name="sessions"),
+        path("sessions/<int:pk>/live/", admin_views.session_live_view, name="session_live"),
+        path("sessions/<int:pk>/live.json", admin_views.session_live_json, name="session_live_json"),
+        path("sessions/<int:pk>/action/", admin_views.session_action_view, name="session_action"),
         path("<int:pk>/publish/", admin_views.exam_publish_view, name="publish"),
         path("<int:pk>/version/", admin_views.exam_version_view, name="version"),
         path("grading/", admin_views.grading_queue_view, name="grading"),
@@ -193,3 +270,19 @@ def regrade_menu_item():
         order=330,
         permission="exams.change_attemptitem",
     )
+
+
+@hooks.register("register_admin_menu_item")
+def proctoring_menu_item():
+    return PermissionMenuItem(
+        _("Proctoring"),
+        reverse("exams_admin:sessions"),
+        icon_name="view",
+        order=306,
+        permission="exams.view_examsession",
+    )
+
+
+# Who changed a session and what a proctor did: in the audit log too.
+auditlog.register(ExamSession, m2m_fields={"proctors"})
+auditlog.register(ProctorAction)

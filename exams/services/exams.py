@@ -168,6 +168,11 @@ def exam_publish(*, exam: Exam, by) -> PublishReport:
     Nothing is written when the report is not fillable (``report.fillable`` false, the rules
     that fall short have ``missing`` > 0). Raises ``PermissionDenied`` when ``by`` lacks
     ``exams.change_exam``.
+
+    One published version per exam (H13): publishing a version unpublishes every other
+    version in its line (:func:`exams.selectors.exam_version_lines`), so candidates are not
+    offered the old and the new one side by side. Attempts in progress on an unpublished
+    version continue and are graded as usual (see :func:`exam_unpublish`).
     """
     _require_manager(by)
     locked = Exam.objects.select_for_update().get(pk=exam.pk)
@@ -176,6 +181,9 @@ def exam_publish(*, exam: Exam, by) -> PublishReport:
         locked.is_published = True
         locked.save(update_fields=["is_published"])
         exam.is_published = True
+        others = selectors.exam_version_lines(exams=[locked])[locked.pk]
+        if others:
+            Exam.objects.filter(pk__in=others, is_published=True).update(is_published=False)
     return report
 
 

@@ -3,7 +3,8 @@
 Who and why are recorded on the override (``created_by``, a required ``reason``) and every
 change is in the audit log (django-auditlog, registered in ``ExamsConfig.ready``), as the
 trust rules ask for changes a person makes to an override. Extra time also applies to an
-attempt in progress: its deadline is recomputed with :func:`exams.engine.timing.deadline_for`.
+attempt in progress: its deadline is recomputed with :func:`exams.engine.timing.deadline_for`
+(for an attempt of an exam session, capped by the session's end plus the extra time).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from accounts.models import Cohort, User
 from .. import selectors
 from ..engine import timing
 from ..models import Attempt, AttemptState, Exam, ExamOverride
+from . import sessions
 
 
 def _require_manager(by) -> None:
@@ -48,6 +50,35 @@ def override_create(
     is written then.
     """
     _require_manager(by)
+    return override_record(
+        exam=exam,
+        by=by,
+        reason=reason,
+        candidate=candidate,
+        cohort=cohort,
+        extra_minutes=extra_minutes,
+        extra_attempts=extra_attempts,
+        opens_at=opens_at,
+        closes_at=closes_at,
+    )
+
+
+@transaction.atomic
+def override_record(
+    *,
+    exam: Exam,
+    by: User,
+    reason: str,
+    candidate: User | None = None,
+    cohort: Cohort | None = None,
+    extra_minutes: int = 0,
+    extra_attempts: int = 0,
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
+) -> ExamOverride:
+    """:func:`override_create` without its permission check, for callers that checked
+    another right themselves (a session's proctor: ``exams.services.sessions``). Same
+    arguments, validation, errors and deadline recomputation."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Give a reason: it is recorded with the override."))
@@ -93,12 +124,14 @@ def deadlines_recompute(*, exam: Exam, candidate: User | None = None, cohort: Co
     elif cohort is not None:
         attempts = attempts.filter(candidate__cohorts=cohort)
     changed = 0
-    for attempt in attempts.select_for_update().select_related("candidate"):
+    for attempt in attempts.select_for_update(of=("self",)).select_related("candidate", "session"):
         rules = selectors.candidate_rules(exam=exam, user=attempt.candidate)
         deadline_at = timing.deadline_for(
             started_at=attempt.started_at,
             time_limit=timedelta(minutes=exam.time_limit_minutes),
-            closes_at=rules.closes_at,
+            closes_at=sessions.deadline_cap(
+                session=attempt.session, closes_at=rules.closes_at, extra_time=rules.extra_time
+            ),
             extra_time=rules.extra_time,
         )
         if deadline_at != attempt.deadline_at:

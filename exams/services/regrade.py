@@ -172,46 +172,90 @@ def exam_regrade(*, exam: Exam, by, reason: str, now=None) -> list[RegradeRow]:
     rows = regrade_plan(exam=exam, lock=True)
     items = AttemptItem.objects.in_bulk([change.item_id for row in rows for change in row.items])
     for row in rows:
-        regrade = AttemptRegrade.objects.create(
-            attempt_id=row.attempt_id,
-            by=by,
-            reason=reason,
-            at=now,
-            old_score=row.old_score,
-            new_score=row.new_score,
-            old_percent=row.old_percent,
-            new_percent=row.new_percent,
-            old_passed=row.old_passed,
-            new_passed=row.new_passed,
-        )
+        changes = [
+            ItemRegrade(
+                item_id=change.item_id,
+                question_version_id=change.version_id,
+                old_fraction=change.old_fraction,
+                old_score=change.old_score,
+                new_fraction=change.new_fraction,
+                new_score=change.new_score,
+            )
+            for change in row.items
+        ]
         for change in row.items:
             item = items[change.item_id]
             item.fraction, item.score = change.new_fraction, change.new_score
             item.regraded_version_id = change.version_id
             # One save per item (not a bulk update) so that the audit log records each score change.
             item.save(update_fields=["fraction", "score", "regraded_version"])
-        ItemRegrade.objects.bulk_create(
-            [
-                ItemRegrade(
-                    regrade=regrade,
-                    item_id=change.item_id,
-                    question_version_id=change.version_id,
-                    old_fraction=change.old_fraction,
-                    old_score=change.old_score,
-                    new_fraction=change.new_fraction,
-                    new_score=change.new_score,
-                )
-                for change in row.items
-            ]
+        regrade_record(
+            attempt_id=row.attempt_id,
+            by=by,
+            reason=reason,
+            at=now,
+            old_score=row.old_score,
+            new_score=row.new_score,
+            max_score=row.max_score,
+            old_percent=row.old_percent,
+            new_percent=row.new_percent,
+            old_passed=row.old_passed,
+            new_passed=row.new_passed,
+            item_regrades=changes,
         )
-        Attempt.objects.filter(pk=row.attempt_id).update(
-            score=row.new_score, max_score=row.max_score, percent=row.new_percent, passed=row.new_passed
-        )
-        if row.result_changes:
-            attempt_id, passed, by_id = row.attempt_id, row.new_passed, by.pk
-            transaction.on_commit(
-                lambda a=attempt_id, p=passed, b=by_id: result_changed.send(
-                    sender=Attempt, attempt_id=a, passed=p, reason=reason, by_id=b
-                )
-            )
     return rows
+
+
+def regrade_record(
+    *,
+    attempt_id: int,
+    by,
+    reason: str,
+    at,
+    old_score: Decimal,
+    new_score: Decimal,
+    max_score: Decimal,
+    old_percent: Decimal,
+    new_percent: Decimal,
+    old_passed: bool,
+    new_passed: bool,
+    item_regrades: list[ItemRegrade],
+    announce: bool = True,
+) -> AttemptRegrade:
+    """Record one attempt's rescoring and store its new totals; returns the AttemptRegrade.
+
+    The one place that writes a regrade's audit trail, for an exam regrade (here) and for an
+    appeal decision (``verification.services.appeals``): an :class:`AttemptRegrade` (who, why,
+    ``at`` an aware datetime, scores in points, percents exact, pass/fail before and after),
+    its ``item_regrades`` (unsaved :class:`ItemRegrade` rows with their old and new values;
+    their ``regrade`` is set here), the attempt's ``score``/``max_score``/``percent``/``passed``
+    updated, and when pass and fail swap (``announce``) ``exams.signals.result_changed`` sent
+    after the commit so that the certificate follows. The caller holds the attempt's lock
+    inside a transaction and has already saved the items' own new scores.
+    """
+    regrade = AttemptRegrade.objects.create(
+        attempt_id=attempt_id,
+        by=by,
+        reason=reason,
+        at=at,
+        old_score=old_score,
+        new_score=new_score,
+        old_percent=old_percent,
+        new_percent=new_percent,
+        old_passed=old_passed,
+        new_passed=new_passed,
+    )
+    for item_regrade in item_regrades:
+        item_regrade.regrade = regrade
+    ItemRegrade.objects.bulk_create(item_regrades)
+    Attempt.objects.filter(pk=attempt_id).update(
+        score=new_score, max_score=max_score, percent=new_percent, passed=new_passed
+    )
+    if announce and old_passed != new_passed:
+        by_id = by.pk
+        transaction.on_commit(
+            lambda: result_changed.send(
+                sender=Attempt, attempt_id=attempt_id, passed=new_passed, reason=reason, by_id=by_id
+            )
+        )
+    return regrade

@@ -69,7 +69,10 @@ def test_a_fillable_exam_is_published_and_the_page_shows_the_sample_and_maximum_
     assert response.status_code == 200, response
     html = response.content.decode()
     assert 'data-max-score="10.0' in html and html.count("data-question=") == 4
-    assert client.post(url, {"action": "publish"}).status_code == 200
+    assert client.post(url, {"action": "publish"}).status_code == 200  # no confirmation box: nothing
+    exam.refresh_from_db()
+    assert not exam.is_published
+    assert client.post(url, {"action": "publish", "confirm": "1"}).status_code == 200
     exam.refresh_from_db()
     assert exam.is_published
 

@@ -8,7 +8,8 @@
  * - the queue lives in localStorage until the server acknowledges (after its commit), so a
  *   reload or a lost connection loses nothing; it retries with backoff and on "online";
  * - the timer counts down to the deadline the server stored, corrected by the offset
- *   between the server's clock and this device's, and resynchronizes after reconnection.
+ *   between the server's clock and this device's, and resynchronizes about once a minute,
+ *   after reconnection and before submitting at zero (a proctor may have added time).
  */
 (function () {
   "use strict";
@@ -43,6 +44,7 @@
   var sending = false;
   var backoff = 1000;
   var closed = false;
+  var savedOnce = false;             // the server acknowledged a save since the page loaded
 
   function loadQueue() {
     try { return JSON.parse(window.localStorage.getItem(storageKey)) || {}; } catch (e) { return {}; }
@@ -146,7 +148,8 @@
   function send() {
     if (sending || closed) { return; }
     var positions = Object.keys(queue);
-    if (!positions.length) { setStatus(messages.saved, "saved"); return; }
+    // "All answers saved" only once this page has saved something; before that, say nothing.
+    if (!positions.length) { if (savedOnce) { setStatus(messages.saved, "saved"); } return; }
     var position = positions[0];
     var entry = queue[position];
     sending = true;
@@ -170,6 +173,7 @@
           storeQueue();
           setItemState(position, messages.saved, "saved");
         }
+        savedOnce = true;
         backoff = 1000;
         showOffline(false);
         send();
@@ -202,13 +206,31 @@
 
   function showOffline(on) { offlineEl.hidden = !on; }
 
-  function updateProgress() {
-    var el = document.getElementById("progress");
-    if (!el) { return; }
-    var sections = document.querySelectorAll(".item[data-qtype]:not([data-qtype='description'])");
+  /* ---------- the answered counter ---------- */
+
+  // The server counts answered items over the whole attempt (data-answered); this page shows
+  // only some of them, so the counter is "answered elsewhere" (fixed while on this page) plus
+  // what is answered here now. The visible text is rewritten only when the number changes;
+  // #progress is not a live region (the save status already is), so typing does not chatter.
+  var progressEl = document.getElementById("progress");
+  function answeredHere() {
     var answered = 0;
-    sections.forEach(function (section) { if (readResponse(section)) { answered += 1; } });
-    el.dataset.answered = String(answered);
+    document.querySelectorAll(".item[data-qtype]:not([data-qtype='description'])").forEach(function (section) {
+      if (readResponse(section)) { answered += 1; }
+    });
+    return answered;
+  }
+  var answeredElsewhere = progressEl ? Math.max(0, Number(progressEl.dataset.answered || 0) - answeredHere()) : 0;
+
+  function updateProgress() {
+    if (!progressEl) { return; }
+    var answered = answeredElsewhere + answeredHere();
+    if (progressEl.dataset.answered === String(answered)) { return; }
+    progressEl.dataset.answered = String(answered);
+    var template = progressEl.dataset.msgProgress;
+    if (template) {
+      progressEl.textContent = template.replace("__ANSWERED__", String(answered)).replace("__TOTAL__", progressEl.dataset.total || "");
+    }
   }
 
   /* ---------- wiring ---------- */
@@ -247,6 +269,7 @@
     });
   });
   storeQueue();
+  updateProgress();
   send();
 
   window.addEventListener("online", function () { backoff = 1000; send(); resync(); });
@@ -284,17 +307,35 @@
     clockEl.setAttribute("datetime", "PT" + left + "S");
     if (left <= 300 && !warned.five) { warned.five = true; announce(messages.five); bar.classList.add("warning"); }
     if (left <= 60 && !warned.one) { warned.one = true; announce(messages.one); }
-    if (left === 0) { timeUp(); return; }
+    if (left === 0) {
+      // Ask the server once before submitting: a proctor may have added time meanwhile.
+      resync().then(function () {
+        if (deadline - (Date.now() + offset) > 1000) { tick(); } else { timeUp(); }
+      });
+      return;
+    }
     window.setTimeout(tick, 1000 - ((Date.now() + offset) % 1000));
   }
   function announce(text) { warningEl.textContent = text; }
+  // Resolves in every case (offline: the last known deadline and offset stay).
   function resync() {
-    fetch(stateUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (state) {
+    return fetch(stateUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (state) {
+      if (typeof state.deadline_ms !== "number") { return; }
+      var before = deadline;
       deadline = state.deadline_ms;
       offset = state.server_now_ms - Date.now();
+      if (deadline > before) {
+        // Time was added (an override or a proctor): the warnings may be due again later.
+        var left = (deadline - (Date.now() + offset)) / 1000;
+        if (left > 300) { warned.five = false; bar.classList.remove("warning"); announce(""); }
+        if (left > 60) { warned.one = false; }
+      }
       if (state.state !== "in_progress") { window.location.assign(resultUrl); }
     }).catch(function () { /* offline: keep counting on the last known offset */ });
   }
+  // A visible page checks the server's deadline about once a minute (jittered so that a
+  // room of candidates does not ask in the same second).
+  window.setInterval(function () { if (!document.hidden) { resync(); } }, 55000 + Math.floor(Math.random() * 10000));
   function timeUp() {
     // Save what is queued (the server accepts it during the grace period), then submit.
     flushTyping();
