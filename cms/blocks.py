@@ -35,3 +35,20 @@ class BodyBlock(blocks.StreamBlock):
     document = DocumentChooserBlock(template="cms/blocks/document.html")
     callout = CalloutBlock()
     exam = ExamBlock()
+
+
+class QuestionAnswerBlock(blocks.StructBlock):
+    """One question of a FAQ and its answer (rendered as a ``<details>`` that works without JavaScript)."""
+
+    question = blocks.CharBlock(max_length=255)
+    answer = blocks.RichTextBlock(features=["bold", "italic", "link", "ul", "ol"])
+
+    class Meta:
+        icon = "help"
+        template = "cms/blocks/question_answer.html"
+
+
+class StandardBodyBlock(BodyBlock):
+    """The body of a standard page: the training blocks and FAQ questions."""
+
+    question = QuestionAnswerBlock()
