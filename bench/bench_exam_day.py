@@ -31,7 +31,29 @@ from bench.stack import ROOT, load_average, stack_get
 _next_candidate = [1]
 
 
+def _used_candidates(stack) -> list[int]:
+    """Numbers of the load candidates who have started ``load-exam`` already (a reused database,
+    ``BENCH_REUSE=1``, keeps the attempts of earlier runs), ascending."""
+    rows = stack.sql(
+        "SELECT DISTINCT u.email FROM accounts_user u JOIN exams_attempt a ON a.candidate_id = u.id "
+        "JOIN exams_exam e ON e.id = a.exam_id WHERE e.code = 'load-exam' AND u.email LIKE 'load-%%'"
+    )
+    return sorted(int(email.split("@")[0].removeprefix("load-")) for (email,) in rows)
+
+
+def _fresh_block(used: list[int], start: int, count: int) -> int:
+    """The first number >= ``start`` such that ``count`` numbers from it are all unused."""
+    first = start
+    for number in used:
+        if number >= first + count:
+            break
+        if number >= first:
+            first = number + 1
+    return first
+
+
 def _identities(stack, count: int, sign_in: int, out: Path) -> None:
+    _next_candidate[0] = _fresh_block(_used_candidates(stack), _next_candidate[0], count)
     first = _next_candidate[0]
     _next_candidate[0] += count
     done = subprocess.run(
@@ -60,6 +82,14 @@ def _check_acks(stack, path: Path) -> tuple[int, int]:
     return len(acks), len(acks_lost(acks, stored))
 
 
+def _cpu_text(stack, cpu_before: float, stats) -> str:
+    """The web tier's CPU time over a run, per request (all steps together), in words."""
+    cpu_s = stack.web_cpu_s() - cpu_before
+    requests = stats["Aggregated"].count if "Aggregated" in stats else 0
+    per = f", {1000 * cpu_s / requests:.1f} ms per request" if requests else ""
+    return f"gunicorn used {cpu_s:.0f} s of CPU for {requests} requests{per}"
+
+
 def _env(**values) -> dict[str, str]:
     return {key: str(value) for key, value in values.items()}
 
@@ -71,6 +101,7 @@ def run_capacity(stack) -> tuple[list[dict], int, list[str]]:
     work.mkdir(exist_ok=True)
     # Enough candidates for everyone to finish several attempts.
     _identities(stack, users * 12, 0, work / "identities.json")
+    cpu_before = stack.web_cpu_s()
     stats = run_locust(
         host=stack.url,
         users=users,
@@ -79,13 +110,14 @@ def run_capacity(stack) -> tuple[list[dict], int, list[str]]:
         env=_env(LOAD_IDENTITIES=work / "identities.json", LOAD_MODE="fast", LOAD_ACKS=work / "acks.jsonl"),
         prefix=work / "locust",
     )
+    cpu = _cpu_text(stack, cpu_before, stats)
     acked, lost = _check_acks(stack, work / "acks.jsonl")
     autosave = stats.get("autosave")
     failures = stats["Aggregated"].failures if "Aggregated" in stats else -1
     conditions = (
         f"closed loop, {users} locust users with no think time for {seconds} s (one locust process on the "
         f"same machine), {acked} acknowledged saves checked in the database, {lost} lost, "
-        f"{failures} failed requests; {stack.conditions()}"
+        f"{failures} failed requests; {cpu}; {stack.conditions()}"
     )
     results = [
         result("exam_day_answers_per_s", (autosave.count / seconds) if autosave else 0, "answers/s", "-", conditions),
@@ -110,6 +142,7 @@ def run_exam_day(stack) -> tuple[list[dict], int, list[str]]:
     start_at = time.time() + ready_s
     submit_at = start_at + window + answer_s
     run_time = int(submit_at - time.time() + submit_window + 25)
+    cpu_before = stack.web_cpu_s()
     stats = run_locust(
         host=stack.url,
         users=users,
@@ -127,13 +160,14 @@ def run_exam_day(stack) -> tuple[list[dict], int, list[str]]:
         ),
         prefix=work / "locust",
     )
+    cpu = _cpu_text(stack, cpu_before, stats)
     acked, lost = _check_acks(stack, work / "acks.jsonl")
     failures = stats["Aggregated"].failures if "Aggregated" in stats else -1
     common = (
         f"{users} candidates ({sign_in} signed in through allauth, the rest with sessions made beforehand), "
         f"Start pressed within {window} s, one autosave every {autosave_s:g} s +-20 % for {answer_s} s, "
         f"submit within {submit_window} s; {failures} failed requests, {acked} acknowledged saves checked in the "
-        f"database, {lost} lost; locust on the same machine; {stack.conditions()}"
+        f"database, {lost} lost; locust on the same machine; {cpu}; {stack.conditions()}"
     )
 
     def step(name: str):

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 from bench.common import result
 from bench.loadtools import run_locust
@@ -89,6 +90,9 @@ def bench_pdf(ctx) -> list[dict]:
     if queued.returncode != 0:
         raise RuntimeError(f"could not queue the PDFs: {queued.stderr[-2000:]}")
     began = time.perf_counter()
+    cpu_before = stack.cpu_s("celery")
+    log = stack.var / "celery.out"
+    log_offset = log.stat().st_size if log.exists() else 0
     done = 0
     while time.perf_counter() - began < limit_s:
         done = _done(stack, ids)
@@ -96,15 +100,42 @@ def bench_pdf(ctx) -> list[dict]:
             break
         time.sleep(1)
     elapsed = time.perf_counter() - began
+    cpu_s = stack.cpu_s("celery") - cpu_before
     load.join()
+    # Over what finished: from the queueing to the last PDF seen stored (polled every second).
     per_minute = done / elapsed * 60 / stack.celery_concurrency if elapsed else 0
+    cpu_per_pdf_ms = 1000 * cpu_s / done if done else 0.0
     save = stats_box.get("autosave")
+    why = ""
+    if done == 0:
+        why = f"; none finished: {_worker_problem(log, log_offset, cpu_s)}"
     conditions = (
         f"{done} of {len(ids)} PDFs rendered and stored in {elapsed:.0f} s by one Celery worker process "
         f"(nice 10) while {users} candidates sat the exam (autosave p95 {save.p95 if save else '?'} ms during "
-        f"it); {stack.conditions()}"
+        f"it); the worker used {cpu_s:.1f} s of CPU, {cpu_per_pdf_ms:.0f} ms per PDF (so about "
+        f"{60000 / cpu_per_pdf_ms if cpu_per_pdf_ms else 0:.0f} PDFs/min on a core of its own){why}; "
+        f"{stack.conditions()}"
     )
-    return [stack.mark(result("pdf_per_min_per_worker", per_minute, "PDFs/min", ">= 360", conditions))]
+    return [
+        stack.mark(result("pdf_per_min_per_worker", per_minute, "PDFs/min", ">= 360", conditions)),
+        stack.mark(result("pdf_cpu_ms_per_pdf", cpu_per_pdf_ms, "ms", "<= 167", conditions)),
+    ]
+
+
+def _worker_problem(log: Path, offset: int, cpu_s: float) -> str:
+    """Why the worker finished nothing: the last error it logged during the run, or else whether
+    it was busy (with tasks queued before the PDFs) or starved of CPU."""
+    text = ""
+    if log.exists():
+        with open(log, "rb") as handle:
+            handle.seek(offset)
+            text = handle.read().decode("utf-8", errors="replace")
+    errors = [line for line in text.splitlines() if "Error" in line or "Traceback" in line]
+    if errors:
+        return f"the worker logged {errors[-1][:200]!r}"
+    if cpu_s > 5:
+        return f"no error logged; the worker was busy ({cpu_s:.0f} s of CPU) with tasks queued before the PDFs"
+    return "no error logged; the worker got almost no CPU (nice 10 on a loaded machine)"
 
 
 BENCHMARKS = {"pdf": bench_pdf}

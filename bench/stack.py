@@ -6,12 +6,17 @@
 - Redis: the machine's, database 11 (``BENCH_REDIS``), emptied first; cache, rate-limit
   counts and Celery broker;
 - gunicorn: ``CERTIFY_ENV=production``, ``DEBUG`` off, ``ALLOWED_HOSTS=127.0.0.1``, no TLS
-  redirect (loopback), ``BENCH_WEB_WORKERS`` sync workers (default 2 x cores + 1);
-- one Celery worker (queues default and certificates, ``BENCH_CELERY_CONCURRENCY``, default 1)
-  at ``nice 10``, so PDF rendering yields the CPU to the web workers.
+  redirect (loopback), ``BENCH_WEB_WORKERS`` workers (default 2 x cores + 1) of class
+  ``BENCH_WEB_WORKER_CLASS`` (``sync`` or ``gthread``, default ``gthread``) with
+  ``BENCH_WEB_THREADS`` threads each (default 4; gthread only);
+- one Celery worker for the ``certificates`` queue (``BENCH_CELERY_CONCURRENCY``, default 1) at
+  ``nice 10``, so PDF rendering yields the CPU to the web workers, and one for the ``default``
+  queue (item analysis, e-mails) at ``nice 15``, so those never hold the PDFs back.
 
 One stack serves every benchmark of a ``bench/run.py`` process (:func:`stack_get`); it stops
 when the process exits. Sizes come from ``BENCH_SCALE`` (1.0: the issue's sizes).
+``BENCH_REUSE=1`` keeps the database and files of the previous build when they are there
+(for short focused runs while tuning; ``make bench`` builds afresh).
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ class Stack:
         self.pg = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
         self.redis = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/11")
         self.web_workers = int(os.environ.get("BENCH_WEB_WORKERS", str((os.cpu_count() or 1) * 2 + 1)))
+        self.worker_class = os.environ.get("BENCH_WEB_WORKER_CLASS", "gthread")
+        self.threads = int(os.environ.get("BENCH_WEB_THREADS", "4")) if self.worker_class == "gthread" else 1
         self.celery_concurrency = int(os.environ.get("BENCH_CELERY_CONCURRENCY", "1"))
         self.var = ROOT / "var" / "bench"
         self.url = f"http://127.0.0.1:{PORT}"
@@ -106,11 +113,31 @@ class Stack:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
         return done.stdout if capture else ""
 
+    def reuse(self) -> bool:
+        """With ``BENCH_REUSE=1``: take the previous build (database, files) when it is complete."""
+        import psycopg
+
+        record = self.var / "generation.json"
+        if os.environ.get("BENCH_REUSE") != "1" or not record.exists():
+            return False
+        with psycopg.connect(f"{self.pg}/postgres", autocommit=True) as conn:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone():
+                return False
+        self._new_secret()
+        self.manage("migrate", "--noinput", "-v0")  # migrations and static files added since the build
+        self.manage("collectstatic", "--noinput", "-v0")
+        self.generation = json.loads(record.read_text(encoding="utf-8"))
+        self.built = True
+        return True
+
     def build(self) -> None:
         """A fresh database with the load data, static files and a signing key."""
         import psycopg
         import redis
 
+        if self.reuse():
+            print("   reusing the previous build (BENCH_REUSE=1)", flush=True)
+            return
         started = time.perf_counter()
         with psycopg.connect(f"{self.pg}/postgres", autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
@@ -127,6 +154,7 @@ class Stack:
         out = self.manage("generate_load_data", "--scale", str(scale), "--json", capture=True)
         self.generation = json.loads(out.strip().splitlines()[-1])
         self.generation["build_s"] = round(time.perf_counter() - started, 1)
+        (self.var / "generation.json").write_text(json.dumps(self.generation), encoding="utf-8")
         self.built = True
 
     # -- processes ----------------------------------------------------------------------
@@ -144,6 +172,10 @@ class Stack:
                 f"127.0.0.1:{PORT}",
                 "--workers",
                 str(self.web_workers),
+                "--worker-class",
+                self.worker_class,
+                "--threads",
+                str(self.threads),
                 "--timeout",
                 "60",
                 "--backlog",
@@ -152,27 +184,33 @@ class Stack:
                 str(logs / "gunicorn.log"),
             ],
         )
-        self._spawn(
-            "celery",
-            [
-                "nice",
-                "-n",
-                "10",
-                str(VENV_BIN / "celery"),
-                "-A",
-                "certify",
-                "worker",
-                "-Q",
-                "default,certificates",
-                "--concurrency",
-                str(self.celery_concurrency),
-                "--loglevel",
-                "WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-        )
+        # One worker for the certificates queue only: a long task of the default queue (the item
+        # analysis a result schedules, e-mails) must not hold the PDFs back (it did: 0 PDFs in
+        # 150 s behind one item analysis). The default queue has its own worker, lower still.
+        for name, queue, niceness in (("celery", "certificates", "10"), ("celery-default", "default", "15")):
+            self._spawn(
+                name,
+                [
+                    "nice",
+                    "-n",
+                    niceness,
+                    str(VENV_BIN / "celery"),
+                    "-A",
+                    "certify",
+                    "worker",
+                    "-Q",
+                    queue,
+                    "-n",
+                    f"{queue}@%h",
+                    "--concurrency",
+                    str(self.celery_concurrency),
+                    "--loglevel",
+                    "WARNING",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                ],
+            )
         self.wait_ready()
 
     def _spawn(self, name: str, command: list[str]) -> None:
@@ -205,6 +243,35 @@ class Stack:
                 os.killpg(process.pid, signal.SIGKILL)
         self.processes.clear()
 
+    def web_cpu_s(self) -> float:
+        """CPU seconds (user + system) used so far by gunicorn's master and workers.
+
+        The machine is shared: the CPU time the web tier spends per request does not depend
+        on what else runs, so the benchmarks report it next to the rates and latencies.
+        """
+        return self.cpu_s("web")
+
+    def cpu_s(self, name: str) -> float:
+        """CPU seconds (user + system) used so far by the stack process ``name`` (``web``,
+        ``celery``) and its children."""
+        import psutil
+
+        process = self.processes.get(name)
+        if process is None:
+            return 0.0
+        total = 0.0
+        try:
+            master = psutil.Process(process.pid)
+            for each in [master, *master.children(recursive=True)]:
+                try:
+                    times = each.cpu_times()
+                except psutil.Error:
+                    continue
+                total += times.user + times.system
+        except psutil.Error:
+            return 0.0
+        return total
+
     # -- reading the database -----------------------------------------------------------
 
     def sql(self, query: str, params: tuple | list = ()) -> list[tuple]:
@@ -225,11 +292,18 @@ class Stack:
         figure["database"] = f"postgresql {DATABASE}"
         return figure
 
+    def workers_text(self) -> str:
+        """The web worker model in words: ``5 sync workers`` or ``5 gthread workers x 4 threads``."""
+        if self.worker_class == "gthread":
+            return f"{self.web_workers} gthread workers x {self.threads} threads"
+        return f"{self.web_workers} {self.worker_class} workers"
+
     def conditions(self) -> str:
         """The stack part of every figure's conditions."""
         g = self.generation
         return (
-            f"gunicorn {self.web_workers} sync workers, Celery 1 worker x{self.celery_concurrency} (nice 10), "
+            f"gunicorn {self.workers_text()}, Celery: certificates queue 1 worker x{self.celery_concurrency} "
+            "(nice 10), default queue 1 worker (nice 15), "
             f"PostgreSQL {DATABASE} ({g.get('questions', '?')} questions, {g.get('candidates', '?')} candidates, "
             f"{g.get('attempts', '?')} past attempts, {g.get('certificates', '?')} certificates), Redis; "
             f"load average {load_average()}"
