@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.question_list, name="questions"),
     path("questions/add/", views.question_create_view, name="question_add"),
     path("questions/bulk/", views.bulk_action, name="bulk"),
+    path("questions/export.<str:file_format>", views.question_export_view, name="export"),
     path("questions/<int:pk>/", views.question_detail, name="question"),
     path("questions/<int:pk>/edit/", views.question_edit, name="question_edit"),
     path("questions/<int:pk>/preview/", views.question_preview, name="question_preview"),

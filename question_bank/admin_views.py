@@ -20,13 +20,15 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from wagtail import hooks
 
 from question_bank.formats.files import EXTENSIONS, MAX_FILE_BYTES, read_question_file
+from question_bank.formats.json_format import write_json
 from question_bank.formats.tabular import template_rows
+from question_bank.formats.writers import ExportError, write_gift, write_moodle_xml
 from question_bank.forms import (
     TYPE_EXAMPLES,
     BulkForm,
@@ -48,6 +50,7 @@ from question_bank.services import (
     question_duplicate,
     question_move,
     question_retire,
+    questions_export,
     questions_import,
     questions_link_translations,
     questions_tag,
@@ -96,8 +99,9 @@ def _report(request, exc: Exception) -> None:
 # --- questions --------------------------------------------------------------------------------
 
 
-def question_list(request):
-    _require_bank_user(request)
+def _filtered_versions(request):
+    """The latest version of each question the user may see, filtered by the list's GET
+    parameters (q, qtype, language, difficulty, status, tag, author, category)."""
     latest = QuestionVersion.objects.filter(question=OuterRef("pk")).order_by("-number")
     questions = (
         _visible_questions(request.user)
@@ -132,7 +136,13 @@ def question_list(request):
         category = Category.objects.filter(pk=category_id).first()
         if category is not None:
             versions = versions.filter(question__category_id__in=category.descendant_ids())
-    versions = versions.order_by("question__category__path", "question_id")
+    return versions.order_by("question__category__path", "question_id")
+
+
+def question_list(request):
+    _require_bank_user(request)
+    params = request.GET
+    versions = _filtered_versions(request)
     page = Paginator(versions, PAGE_SIZE).get_page(params.get("p"))
     categories = Category.objects.order_by("path")
     ids = None if can_review(request.user) else editable_category_ids(request.user)
@@ -154,6 +164,56 @@ def question_list(request):
             "can_review": can_review(request.user),
         },
     )
+
+
+EXPORT_WRITERS = {
+    "json": (write_json, "application/json", "json"),
+    "gift": (write_gift, "text/plain", "gift.txt"),
+    "moodle_xml": (write_moodle_xml, "application/xml", "xml"),
+}
+EXPORT_MAX_SELECTED = 10_000
+
+
+def question_export_view(request, file_format: str):
+    """Download questions (their latest versions) as Certify JSON, GIFT or Moodle XML.
+
+    POST ``questions`` (ids, from the list's check boxes): those questions; every id must be
+    one the user may see (trainers: their granted categories), else 403. GET: every question
+    matching the list's current filter (already limited to what the user may see). An empty
+    selection or a question the format cannot carry (``ExportError``, e.g. ordering in GIFT)
+    sends the user back to the list with a message.
+    """
+    _require_bank_user(request)
+    if file_format not in EXPORT_WRITERS:
+        raise Http404
+    back = reverse("question_bank_admin:questions")
+    if request.method == "POST":
+        raw = request.POST.getlist("questions")
+        if len(raw) > EXPORT_MAX_SELECTED or not all(value.isdigit() for value in raw):
+            raise PermissionDenied
+        ids = {int(value) for value in raw}
+        if not ids:
+            messages.error(request, _("Select at least one question to export."))
+            return redirect(back)
+        if _visible_questions(request.user).filter(pk__in=ids).count() != len(ids):
+            raise PermissionDenied
+        back = request.POST.get("next") or back
+        if not back.startswith("/") or back.startswith("//"):
+            back = reverse("question_bank_admin:questions")
+    elif request.method == "GET":
+        ids = _filtered_versions(request).values("question_id")
+    else:
+        return HttpResponse(status=405)
+    writer, content_type, extension = EXPORT_WRITERS[file_format]
+    try:
+        text = writer(questions_export(question_ids=ids))
+    except ExportError as exc:
+        messages.error(request, _("The export failed: %(error)s") % {"error": exc})
+        return redirect(back)
+    response = HttpResponse(text, content_type=f"{content_type}; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="questions-{stamp}.{extension}"'
+    return response
 
 
 def _without(params, key: str) -> str:

@@ -38,6 +38,7 @@ import io
 import logging
 import re
 import secrets
+import unicodedata
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,6 +59,14 @@ COLLECTION_NAME = "Question bank"
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 # Width x height: a 2 KB PNG can declare 50,000 x 50,000 pixels and take 10 GB to decode.
 MAX_IMAGE_PIXELS = 25_000_000
+# Animated GIF, PNG (APNG) and WebP: every frame is decoded by the browser and by Wagtail's
+# thumbnails, so a 4 MB GIF of 5,000 frames of 1000 x 1000 is five billion pixels. Limits on
+# the number of frames and on the pixels of all frames together.
+MAX_IMAGE_FRAMES = 300
+MAX_ANIMATION_PIXELS = 100_000_000
+# Markup that makes a file a polyglot (an image a browser or a misconfigured server could also
+# read as HTML or script); no PNG, JPEG, GIF or WebP an author makes contains it by chance.
+_MARKUP = re.compile(rb"<(?:script|html|body|svg|iframe|object|embed|!doctype|\?php)[\s>/]", re.IGNORECASE)
 # Pillow format name -> (file extension, MIME type). SVG is not an image to Pillow and is
 # refused on purpose: it can carry scripts.
 IMAGE_FORMATS = {
@@ -67,8 +76,12 @@ IMAGE_FORMATS = {
     "WEBP": ("webp", "image/webp"),
 }
 DATA_URI = re.compile(r"^data:(image/(?:png|jpeg|gif|webp));base64,([A-Za-z0-9+/=\s]*)$", re.IGNORECASE)
-_IMG_TAG = re.compile(r"<img((?:\s+[^\s=>/\"']+(?:=\"[^\"]*\")?)*)\s*/?>")
+# Attribute names never hold "<" (sanitized HTML): without that, "<img a<img a<img a..." takes
+# seconds to fail (catastrophic backtracking).
+_IMG_TAG = re.compile(r"<img((?:\s+[^\s=>/\"'<]+(?:=\"[^\"]*\")?)*)\s*/?>")
 _ATTRIBUTE = re.compile(r"([^\s=>/\"']+)(?:=\"([^\"]*)\")?")
+# A primary key as written in data-image-id: ASCII digits (str.isdigit() also takes "²", which int() refuses).
+_IMAGE_ID = re.compile(r"[0-9]{1,18}")
 _ORDER = ("src", "data-image-id", "alt", "title", "width", "height", "lang", "dir")
 
 
@@ -91,9 +104,11 @@ class CheckedImage:
 def image_validate(content: bytes, *, filename: str = "") -> CheckedImage:
     """Check that ``content`` is a PNG, JPEG, GIF or WebP image Certify will store.
 
-    Refused (:class:`ImageRefused`): empty or over :data:`MAX_IMAGE_BYTES` (5 MB); not an
-    image Pillow recognises (SVG, PDF, text…); another format; over :data:`MAX_IMAGE_PIXELS`
-    (a "pixel bomb"); a file that does not decode to the end (corrupt or truncated).
+    Refused (:class:`ImageRefused`): empty or over :data:`MAX_IMAGE_BYTES` (5 MB); holding
+    HTML or script markup (a polyglot); not an image Pillow recognises (SVG, PDF, text…);
+    another format; over :data:`MAX_IMAGE_PIXELS` (a "pixel bomb"); an animation of more than
+    :data:`MAX_IMAGE_FRAMES` frames or :data:`MAX_ANIMATION_PIXELS` pixels in all frames; a
+    file that does not decode to the end (corrupt or truncated).
     ``filename`` only names the file in the messages.
     """
     from PIL import Image as PillowImage
@@ -118,6 +133,12 @@ def image_validate(content: bytes, *, filename: str = "") -> CheckedImage:
                     raise ImageRefused(
                         f"{label} is {width} x {height} pixels, over the limit of {MAX_IMAGE_PIXELS:,} pixels"
                     )
+                frames = getattr(probe, "n_frames", 1) if getattr(probe, "is_animated", False) else 1
+                if frames > MAX_IMAGE_FRAMES or frames * width * height > MAX_ANIMATION_PIXELS:
+                    raise ImageRefused(
+                        f"{label} is an animation of {frames} frames of {width} x {height} pixels, over the limit "
+                        f"of {MAX_IMAGE_FRAMES} frames and {MAX_ANIMATION_PIXELS:,} pixels in all"
+                    )
                 probe.verify()
             with PillowImage.open(io.BytesIO(content)) as full:
                 full.load()
@@ -131,6 +152,8 @@ def image_validate(content: bytes, *, filename: str = "") -> CheckedImage:
         raise ImageRefused(f"{label} has too many pixels (over {MAX_IMAGE_PIXELS:,})") from None
     except Exception as exc:
         raise ImageRefused(f"{label} is corrupt or truncated ({type(exc).__name__})") from None
+    if _MARKUP.search(content):
+        raise ImageRefused(f"{label} contains HTML or script as well as an image; save it again as a plain image")
     extension, mime_type = IMAGE_FORMATS[fmt]
     return CheckedImage(extension=extension, mime_type=mime_type, width=width, height=height)
 
@@ -168,7 +191,9 @@ def question_bank_collection():
 
 
 def _title(filename: str) -> str:
-    stem = PurePosixPath(filename.replace("\\", "/")).stem.strip() if filename else ""
+    # Control characters (a NUL cannot even be stored in a PostgreSQL text field) are dropped.
+    printable = "".join(ch for ch in filename if unicodedata.category(ch) != "Cc")
+    stem = PurePosixPath(printable.replace("\\", "/")).stem.strip() if printable else ""
     return (stem or "Question image")[:255]
 
 
@@ -274,7 +299,7 @@ def html_images_store(html_text: str, *, by: User | None = None) -> str:
         if image_id:
             image = (
                 Image.objects.filter(pk=int(image_id), collection__name=COLLECTION_NAME).first()
-                if image_id.isdigit()
+                if _IMAGE_ID.fullmatch(image_id)
                 else None
             )
             if image is None:
@@ -288,7 +313,7 @@ def html_images_store(html_text: str, *, by: User | None = None) -> str:
 def _image_by_id(cache: dict[int, Image | None], image_id: str) -> Image | None:
     from wagtail.images.models import Image
 
-    if not image_id.isdigit():
+    if not _IMAGE_ID.fullmatch(image_id):
         return None
     key = int(image_id)
     if key not in cache:

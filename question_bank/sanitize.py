@@ -12,7 +12,7 @@ LaTeX written as ``\\( … \\)`` or ``$$ … $$`` is plain text to the sanitizer
 Images (see :mod:`question_bank.images`): ``<img>`` keeps ``src``, ``alt``, ``title``,
 ``width``, ``height`` and ``data-image-id`` (digits only). Its ``src`` may be a stored image
 under ``MEDIA_URL`` (``/media/…``, no ``..``), a bare image file name (``x.png``), Moodle's
-``@@PLUGINFILE@@/x.png`` or a base64 ``data:`` URI of a PNG, JPEG, GIF or WebP image (the
+``@@PLUGINFILE@@/x.png`` (no ``..`` either) or a base64 ``data:`` URI of a PNG, JPEG, GIF or WebP image (the
 importer stores those as Wagtail images); any other ``src`` is dropped (a same-origin path
 such as ``/accounts/logout/`` would be requested by every candidate's browser), and so is any
 other ``data:`` URL on any element.
@@ -54,23 +54,23 @@ _DATA_IMAGE = re.compile(r"^data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/
 # A bare file name ("x.png", as authors paste from elsewhere): kept, it requests nothing but a
 # missing picture next to the page.
 _BARE_IMAGE_NAME = re.compile(r"^\w[\w .()-]*\.(?:png|jpe?g|gif|webp)$", re.IGNORECASE)
-_IMG_TAG = re.compile(r"<img((?:\s+[^\s=>/\"']+(?:=\"[^\"]*\")?)*)\s*/?>")
+# Attribute names never hold "<" (sanitized HTML): without that, "<img a<img a<img a..." takes
+# seconds to fail (catastrophic backtracking).
+_IMG_TAG = re.compile(r"<img((?:\s+[^\s=>/\"'<]+(?:=\"[^\"]*\")?)*)\s*/?>")
 _ATTRIBUTE = re.compile(r"([^\s=>/\"']+)(?:=\"([^\"]*)\")?")
+
+
+def _climbs(src: str) -> bool:
+    """Whether a path could leave its folder once the browser resolves it (``..``, ``\\``, or
+    those percent-encoded)."""
+    lowered = src.lower()
+    return any(part in lowered for part in ("..", "\\", "%2e", "%2f", "%5c"))
 
 
 def _is_media(src: str) -> bool:
     """Under ``MEDIA_URL`` (where stored images are), with no way to climb out of it."""
     media = settings.MEDIA_URL or "/media/"
-    lowered = src.lower()
-    return (
-        src.startswith(media)
-        and not src.startswith("//")
-        and ".." not in src
-        and "\\" not in src
-        and "%2e" not in lowered
-        and "%2f" not in lowered
-        and "%5c" not in lowered
-    )
+    return src.startswith(media) and not src.startswith("//") and not _climbs(src)
 
 
 def _image_src_allowed(src: str) -> bool:
@@ -80,7 +80,8 @@ def _image_src_allowed(src: str) -> bool:
     return bool(
         _is_media(src)
         or _BARE_IMAGE_NAME.match(src)
-        or src.startswith("@@PLUGINFILE@@/")
+        # "@@PLUGINFILE@@/../../x" is a relative URL: the browser would resolve it to a page of the site.
+        or (src.startswith("@@PLUGINFILE@@/") and not _climbs(src))
         or _DATA_IMAGE.match(src)
         or urlsplit(src).scheme.lower() in ("http", "https")
     )
@@ -88,7 +89,8 @@ def _image_src_allowed(src: str) -> bool:
 
 def _attribute_filter(element: str, attribute: str, value: str) -> str | None:
     if attribute == "data-image-id":
-        return value if value.isdigit() else None
+        # ASCII only: str.isdigit() is also true for "²" and "١", which int() refuses or reads.
+        return value if re.fullmatch(r"[0-9]{1,18}", value) else None
     if element == "img" and attribute == "src":
         return value if _image_src_allowed(value.strip()) else None
     if attribute == "href" and value.strip()[:5].lower() == "data:":

@@ -37,6 +37,7 @@ from defusedxml.ElementTree import DefusedXMLParser
 
 from question_bank.formats import ParsedQuestion, ParseResult, default_question_name
 from question_bank.formats.gift import category_path
+from question_bank.formats.json_format import POINTS_MAX
 from question_bank.formats.textformats import to_html
 from question_bank.grading import parse_number
 from question_bank.images import ImageRefused, data_uri, image_validate
@@ -94,7 +95,11 @@ def _embedded_files(element: ET.Element) -> dict[str, str]:
             checked = image_validate(content, filename=name)
         except ImageRefused as exc:
             raise _Problem(f"embedded file: {exc}") from None
-        files[f"{path}/{name}" if path else name] = data_uri(content, checked.mime_type)
+        key = f"{path}/{name}" if path else name
+        uri = data_uri(content, checked.mime_type)
+        if files.get(key, uri) != uri:  # which one would the text mean?
+            raise _Problem(f"embedded file {name!r} appears twice with different content")
+        files[key] = uri
     return files
 
 
@@ -272,7 +277,8 @@ def _ordering(question: ET.Element) -> dict:
 def _essay(question: ET.Element) -> dict:
     def words(tag: str) -> int | None:
         raw = _child_text(question, tag).strip()
-        return int(raw) if raw.isdigit() and int(raw) > 0 else None
+        # ASCII digits only: str.isdigit() is also true for "²", which int() refuses.
+        return int(raw) if raw.isascii() and raw.isdigit() and int(raw) > 0 else None
 
     return {
         "qtype": "essay",
@@ -369,6 +375,8 @@ def _read_question(question: ET.Element, qtype: str, result: ParseResult, line: 
     points_value = parse_number(points)
     if points_value is None or points_value < 0:
         raise _Problem(f"defaultgrade {points!r} is not a number >= 0")
+    if points_value > POINTS_MAX:  # also keeps quantize() below inside the decimal context
+        raise _Problem(f"defaultgrade {points!r} is over {POINTS_MAX}")
     tags = []
     for tag in question.findall("tags/tag/text"):
         value = (tag.text or "").strip()

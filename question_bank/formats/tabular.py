@@ -208,7 +208,8 @@ def _row_question(values: dict[str, str]) -> dict:
         question["default_points"] = values["points"].replace(",", ".")
     difficulty = values.get("difficulty", "")
     if difficulty:
-        if not difficulty.isdigit():
+        # ASCII digits only: str.isdigit() is also true for "²", which int() refuses.
+        if not (difficulty.isascii() and difficulty.isdigit()):
             raise _RowError(f"difficulty: {difficulty!r} must be a whole number from 1 to 5")
         question["difficulty"] = int(difficulty)
     if values.get("language"):

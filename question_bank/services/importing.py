@@ -338,13 +338,17 @@ def _canonical_order(question: dict) -> dict:
     return canonical if canonical is not None and not problems else question
 
 
-def questions_export(*, category: str | None) -> list[dict]:
+def questions_export(*, category: str | None = None, question_ids=None) -> list[dict]:
     """The latest version of every question (in ``category`` and the categories below it, or
-    in the whole bank when None), in interchange form, ordered by category path then age.
+    in the whole bank when None; and only the questions whose ids are in ``question_ids``, an
+    iterable or queryset of ids, when given), in interchange form, ordered by category path
+    then age. Permissions are the caller's: pass only ids the user may see.
 
     Raises ``ValueError`` when ``category`` names no category.
     """
     questions = Question.objects.select_related("category")
+    if question_ids is not None:
+        questions = questions.filter(pk__in=question_ids)
     if category:
         path = category_normalize(category)
         node = Category.objects.filter(path=path).first()
