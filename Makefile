@@ -4,7 +4,8 @@
 #   make bench   run the benchmarks, write bench/results.json (BENCH=name runs one)
 #   make lint    ruff, template check, migrations check
 #   make serve   production processes: gunicorn, a Celery worker and beat (environment configured)
-#   make audit   pip-audit of requirements.txt (fails on a known vulnerability)
+#   make audit   known vulnerabilities of requirements.txt (pip-audit; see scripts/audit.sh)
+#   make fuzz    Hypothesis on every importer and on grading, FUZZ_EXAMPLES (10000) inputs each
 #   make smoke   the production stack on loopback plays the main path, plus the fault tests
 #                (needs DATABASE_URL=postgres://... and redis-server)
 
@@ -14,7 +15,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: demo test bench lint serve venv system-deps system-deps-test messages clean audit smoke node-deps
+.PHONY: demo test bench lint serve venv system-deps system-deps-test messages clean audit smoke node-deps fuzz
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -74,6 +75,12 @@ serve: system-deps venv messages
 
 audit: venv
 	scripts/audit.sh
+
+# `make test` runs the same fuzz tests with CERTIFY_FUZZ_EXAMPLES (default 300) inputs each.
+FUZZ_EXAMPLES ?= 10000
+fuzz: venv
+	CERTIFY_ENV=test CERTIFY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest tests/question_bank/test_fuzz.py \
+	  -p no:randomly --durations=0 --hypothesis-show-statistics $(PYTEST_ARGS)
 
 smoke: system-deps-test venv messages
 	CERTIFY_ENV=test CERTIFY_REQUIRE_STACK=1 $(VENV)/bin/pytest tests/smoke tests/faults $(PYTEST_ARGS)

@@ -5,6 +5,18 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
+from .names import name_has_unprintable
+
+
+def full_name_clean(value: str) -> str:
+    """The full name as it will be printed: white space folded; raises ``ValidationError`` when
+    it is shorter than 3 characters or holds a character that does not print (:mod:`accounts.names`)."""
+    name = " ".join(value.split())
+    if len(name) < 3:
+        raise forms.ValidationError(_("Enter your full name."))
+    if name_has_unprintable(name):
+        raise forms.ValidationError(_("The name contains control characters."))
+    return name
 
 
 class CompactCharField(forms.CharField):
@@ -25,10 +37,7 @@ class SignupForm(forms.Form):
     )
 
     def clean_full_name(self) -> str:
-        name = " ".join(self.cleaned_data["full_name"].split())
-        if len(name) < 3:
-            raise forms.ValidationError(_("Enter your full name."))
-        return name
+        return full_name_clean(self.cleaned_data["full_name"])
 
     def signup(self, request, user) -> None:
         user.full_name = self.cleaned_data["full_name"]
@@ -37,7 +46,12 @@ class SignupForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
-    """The candidate's own profile. The e-mail address is changed through allauth's e-mail page."""
+    """The candidate's own profile. The e-mail address is changed through allauth's e-mail page.
+
+    The organisation decides exam eligibility and sessions, so it is shown but not editable here:
+    staff set it in the admin or through the enrolment import. The field is ``disabled``, so Django
+    ignores any ``organisation`` value in the POST data and keeps the stored one.
+    """
 
     class Meta:
         model = User
@@ -49,16 +63,20 @@ class ProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["full_name"].required = True
         self.fields["language"] = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
-        self.fields["organisation"].queryset = self.fields["organisation"].queryset.order_by("name")
+        organisation = self.fields["organisation"]
+        organisation.queryset = organisation.queryset.order_by("name")
+        organisation.disabled = True
+        organisation.required = False
+        organisation.help_text = _("Set by your organisation's administrator; ask them to change it.")
 
     def clean_full_name(self) -> str:
-        name = " ".join(self.cleaned_data["full_name"].split())
-        if len(name) < 3:
-            raise forms.ValidationError(_("Enter your full name."))
-        return name
+        return full_name_clean(self.cleaned_data["full_name"])
 
     def clean_full_name_cyrillic(self) -> str:
-        return " ".join(self.cleaned_data["full_name_cyrillic"].split())
+        name = " ".join(self.cleaned_data["full_name_cyrillic"].split())
+        if name_has_unprintable(name):
+            raise forms.ValidationError(_("The name contains control characters."))
+        return name
 
 
 class DeletionRequestForm(forms.Form):

@@ -100,14 +100,17 @@ def _csv_rows(content: bytes) -> Iterator[tuple[int, dict[str, str]]]:
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader, None)
-    if not header:
-        raise ImportFileError(_("The file has no header row."))
-    keys = [_canonical(cell) for cell in header]
-    for cells in reader:
-        if not any(cell.strip() for cell in cells):
-            continue
-        yield reader.line_num, {key: _clean(cell) for key, cell in zip(keys, cells, strict=False)}
+    try:
+        header = next(reader, None)
+        if not header:
+            raise ImportFileError(_("The file has no header row."))
+        keys = [_canonical(cell) for cell in header]
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue
+            yield reader.line_num, {key: _clean(cell) for key, cell in zip(keys, cells, strict=False)}
+    except csv.Error as error:  # a field over csv.field_size_limit(), a NUL byte, a broken quote
+        raise ImportFileError(_("Line %(line)s of the CSV file cannot be read.") % {"line": reader.line_num}) from error
 
 
 def _xlsx_rows(content: bytes) -> Iterator[tuple[int, dict[str, str]]]:

@@ -55,3 +55,50 @@ class StaffMFAMiddleware:
                 query = urlencode({"next": request.get_full_path()})
                 return HttpResponseRedirect(f"{reverse('mfa_activate_totp')}?{query}")
         return self.get_response(request)
+
+
+# A signed-in session's "last seen" row (allauth usersessions) is refreshed at most this often.
+USER_SESSION_TRACK_EVERY_S = 60
+
+
+class UserSessionsMiddleware:
+    """allauth's session tracking (``allauth.usersessions``), at most once a minute per session.
+
+    allauth's own middleware reads and rewrites the session's ``UserSession`` row (last seen,
+    address, browser) in a transaction on every signed-in request: four statements on each
+    autosave of an exam. This one does the same, but skips it when the default cache (Redis in
+    production) says the same session was tracked from the same address and browser less than
+    :data:`USER_SESSION_TRACK_EVERY_S` seconds ago, so a change of address or browser is still
+    recorded (and allauth's ``session_client_changed`` sent) on the request that shows it.
+    "Last seen" is therefore up to a minute old. Anonymous requests and requests without a
+    session key cost nothing. A cache outage reads as a miss: tracking as allauth does.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        session_key = getattr(session, "session_key", None) if session is not None else None
+        if session_key:
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                self._track(request, user, session, session_key)
+        return self.get_response(request)
+
+    @staticmethod
+    def _track(request, user, session, session_key: str) -> None:
+        import hashlib
+
+        from allauth.account.adapter import get_adapter
+        from allauth.usersessions.internal import usersessionkit
+        from django.core.cache import cache
+
+        # The address as allauth records it (the proxy header when configured).
+        client = f"{get_adapter().get_client_ip(request)}|{request.META.get('HTTP_USER_AGENT', '')}"
+        seen = hashlib.sha256(client.encode("utf-8", "replace")).hexdigest()[:16]
+        key = f"usersessions:seen:{hashlib.sha256(session_key.encode()).hexdigest()[:32]}"
+        if cache.get(key) == seen:
+            return
+        usersessionkit.track_activity(request, user=user, session=session)
+        cache.set(key, seen, USER_SESSION_TRACK_EVERY_S)

@@ -96,7 +96,12 @@ class User(AbstractUser):
     full_name = models.CharField(_("full name (Latin)"), max_length=200, blank=True)
     full_name_cyrillic = models.CharField(_("full name (Cyrillic)"), max_length=200, blank=True)
     organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
     )
     position = models.CharField(_("position"), max_length=200, blank=True)
     language = models.CharField(_("language"), max_length=5, default="uz")

@@ -96,3 +96,14 @@ def register_import_organisations_menu_item():
         order=252,
         permission="accounts.add_organisation",
     )
+
+
+# Wagtail's own menu entries that point staff at wagtail.org (the Help menu with the Editor
+# Guide and "What's new"): the service is not Wagtail's to document, and the links leave the site.
+WAGTAIL_MENU_ITEMS_HIDDEN = frozenset({"help"})
+
+
+@hooks.register("construct_main_menu")
+def hide_wagtail_help_menu(request, menu_items):
+    """Drop the menu items named in ``WAGTAIL_MENU_ITEMS_HIDDEN`` (in place, as Wagtail expects)."""
+    menu_items[:] = [item for item in menu_items if item.name not in WAGTAIL_MENU_ITEMS_HIDDEN]

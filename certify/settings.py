@@ -107,7 +107,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # allauth's session tracking, at most once a minute per session (accounts/middleware.py).
+    "accounts.middleware.UserSessionsMiddleware",
     "accounts.middleware.StaffMFAMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     # Feeds attempts' integrity logs from the candidate's requests (verification/middleware.py).
@@ -173,9 +174,17 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
-# E-mail confirmation: mandatory in production, optional in development and tests.
-ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory" if PRODUCTION else "optional")
+# E-mail confirmation: mandatory (also in development, where the mail goes to the console: the
+# sign-up page must not reveal registered addresses, see ACCOUNT_PREVENT_ENUMERATION); optional
+# only in tests, whose browser paths sign up and go on at once.
+ACCOUNT_EMAIL_VERIFICATION = env.str(
+    "ACCOUNT_EMAIL_VERIFICATION", default="optional" if CERTIFY_ENV == "test" else "mandatory"
+)
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+# Sign-up and password reset never tell whether an address is registered. At sign-up allauth can
+# only hide it when confirmation is mandatory (production): the form then answers as for a new
+# address and e-mails the existing holder an "account already exists" notice instead.
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_ADAPTER = "accounts.adapter.CertifyAccountAdapter"
 # Against password guessing: after ACCOUNT_LOGIN_FAILURES wrong passwords for one e-mail address
 # within ACCOUNT_LOGIN_LOCKOUT_SECONDS, every sign-in for it is refused (even with the right
@@ -227,6 +236,8 @@ LOGIN_REDIRECT_URL = "/"
 LANGUAGE_CODE = "uz"
 LANGUAGES = [("uz", "Oʻzbekcha"), ("ru", "Русский"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates as on the certificates (uz "2025-yil 5-mart", en "5 March 2025"); the rest is Django's.
+FORMAT_MODULE_PATH = ["certify.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Asia/Tashkent"
@@ -271,18 +282,40 @@ CELERY_TASK_ROUTES = {"certificates.tasks.*": {"queue": "certificates"}}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BEAT_SCHEDULE = {
     "finalize-expired-attempts": {"task": "exams.tasks.finalize_expired_attempts", "schedule": 60.0},
+    "session-reminders": {"task": "exams.tasks.send_session_reminders", "schedule": 900.0},
     "verify-due-results": {"task": "verification.tasks.sweep_verifications", "schedule": 300.0},
+    # Certificates missed by a broker outage or a crash between commit and enqueue (issue 10).
+    "sweep-missing-certificates": {"task": "certificates.tasks.sweep_missing_certificates", "schedule": 600.0},
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if env.str("REDIS_URL", default=""):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL")}}
+    # A Redis outage reads as a cache miss, never a 500; rate limits fail open (certify/cache.py).
+    CACHES = {
+        "default": {
+            "BACKEND": "certify.cache.ResilientRedisCache",
+            "LOCATION": env.str("REDIS_URL"),
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        }
+    }
+    # Sessions read from Redis, written through to the database (durable): no session query per request.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+RATELIMIT_FAIL_OPEN = True  # see certify/cache.py: a cache outage must not lock candidates or verifiers out
 
 # Wagtail
 WAGTAIL_SITE_NAME = "Certify"
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx"]
+# No third-party calls from the admin: no Gravatar (CSP blocks it, and the URL leaks an
+# e-mail hash), no update check to releases.wagtail.org, no "What's new" banner. The Help
+# menu is removed by a construct_main_menu hook (accounts/wagtail_hooks.py).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+# The account page's time-zone list; Wagtail's default is every name in the system tz
+# database, which includes "localtime" and "Factory" that browsers reject (Intl RangeError).
+WAGTAIL_USER_TIME_ZONES = ["Asia/Tashkent", "Asia/Samarkand", "UTC"]
 
 # Certificates: Ed25519 keys live here; a development key is created on first use.
 CERTIFY_SIGNING_KEY_DIR = Path(env.str("CERTIFY_SIGNING_KEY_DIR", default=str(VAR_DIR / "signing")))
@@ -293,6 +326,9 @@ CERTIFY_SIGNATORY_TITLE = env.str("CERTIFY_SIGNATORY_TITLE", default="")
 # Verification rate limit per client IP (page and API share it); django-ratelimit uses the default
 # cache, so production sets REDIS_URL to share the counts between processes.
 CERTIFY_VERIFY_RATE = env.str("CERTIFY_VERIFY_RATE", default="60/m")
+# Draw pools (question id lists) kept per web process at a start (exams/services/attempts.py);
+# 0 turns it off (tests: each test has its own bank).
+CERTIFY_POOL_CACHE_SECONDS = env.int("CERTIFY_POOL_CACHE_SECONDS", default=60 if PRODUCTION else 0)
 # Behind a reverse proxy the client address is not REMOTE_ADDR; name the header the proxy sets.
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 

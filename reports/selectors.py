@@ -60,6 +60,8 @@ class ReportFilters:
     organisation_id: int | None = None
     period: str = "quarter"
     group_by: str = "organisation"
+    # The organisations the analyst's role reaches (accounts.scoping); None: every one.
+    visible_organisation_ids: frozenset[int] | None = None
 
 
 def _organisation_tree() -> tuple[dict[int, str], dict[int, int | None]]:
@@ -157,6 +159,8 @@ def attempt_rows(filters: ReportFilters) -> list[dict]:
         attempts = attempts.filter(exam_id__in=filters.exam_ids)
     if filters.organisation_id:
         attempts = attempts.filter(candidate__organisation_id__in=organisation_subtree(filters.organisation_id))
+    if filters.visible_organisation_ids is not None:
+        attempts = attempts.filter(candidate__organisation_id__in=filters.visible_organisation_ids)
     trunc = PERIODS.get(filters.period, TruncQuarter)
     values = ["bucket"] + (["exam_id"] if grouper.field == "exam_id" else ["org"] if grouper.field else [])
     aggregated = (
@@ -203,6 +207,8 @@ def certificate_rows(filters: ReportFilters, *, today: datetime.date | None = No
         certificates = certificates.filter(exam_id__in=filters.exam_ids)
     if filters.organisation_id:
         certificates = certificates.filter(holder__organisation_id__in=organisation_subtree(filters.organisation_id))
+    if filters.visible_organisation_ids is not None:
+        certificates = certificates.filter(holder__organisation_id__in=filters.visible_organisation_ids)
     trunc = PERIODS.get(filters.period, TruncQuarter)
     start, end = _bounds(filters)
     group_values = ["exam_id"] if grouper.field == "exam_id" else ["org"] if grouper.field else []

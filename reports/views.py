@@ -6,6 +6,8 @@ Every view needs the ``reports.view_reports`` permission (superusers have it).
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -13,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.reports import ReportView
 
+from accounts.scoping import organisations_visible_to
 from exams.models import Exam
 
 from . import charts, selectors, services
@@ -24,6 +27,7 @@ from .analysis import (
     FLAG_TOO_HARD,
 )
 from .forms import ItemReportForm, ReportFilterForm
+from .selectors import ReportFilters
 
 PERMISSION = "reports.view_reports"
 
@@ -54,6 +58,12 @@ class AnalystReportView(ReportView):
         if not hasattr(self, "_form"):
             self._form = self.form_class(self.request.GET or None)
         return self._form
+
+    def scoped_filters(self) -> ReportFilters:
+        """The form's filters, limited to the organisations the analyst's role reaches."""
+        visible = organisations_visible_to(self.request.user)
+        ids = None if visible is None else frozenset(visible.values_list("pk", flat=True))
+        return dataclasses.replace(self.get_form().filters(), visible_organisation_ids=ids)
 
     def get_queryset(self):
         return self.rows()
@@ -107,8 +117,7 @@ class AttemptsReportView(AnalystReportView):
     }
 
     def rows(self):
-        filters = self.get_form().filters()
-        rows = selectors.attempt_rows(filters)
+        rows = selectors.attempt_rows(self.scoped_filters())
         if self.request.GET.get("order") == "change":
             # "Whose pass rate fell most": the largest fall first, rows with no change last.
             rows.sort(key=lambda row: (row["change"] is None, row["change"] or 0))
@@ -139,7 +148,7 @@ class CertificatesReportView(AnalystReportView):
     }
 
     def rows(self):
-        return selectors.certificate_rows(self.get_form().filters())
+        return selectors.certificate_rows(self.scoped_filters())
 
     def chart(self, rows):
         totals: dict[str, int] = {}

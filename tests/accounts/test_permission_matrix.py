@@ -17,14 +17,17 @@ candidate's attempt, result or certificate file) are at the end of the file.
 
 from __future__ import annotations
 
+import datetime
 import fnmatch
 import re
 from dataclasses import dataclass
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
-from django.utils import translation
+from django.utils import timezone, translation
 
+from accounts.models import Cohort
+from exams.models import ExamSession
 from tests.factories import ExamFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,10 +59,15 @@ MATRIX: list[Row] = [
     Row("v/*", "AAAAAAAAA"),
     Row("V/*", "AAAAAAAAA"),
     Row("api/v1/verify/*", "AAAAAAAAA"),
+    # Open Badges 3.0 download (JSON and VC-JWT) and the revocation status list: public by design.
+    Row("api/v1/credentials/*", "AAAAAAAAA"),
+    Row("status/revocation/*", "AAAAAAAAA"),
     Row(".well-known/jwks.json", "AAAAAAAAA"),
     Row("healthz", "AAAAAAAAA"),
+    Row("favicon.ico", "AAAAAAAAA", "a redirect to the SVG icon"),
     Row("i18n/setlang/", "---------", "POST only; the language switch"),
     Row("en/certificates/verify/", "AAAAAAAAA"),
+    Row("en/search/", "AAAAAAAAA", "site search over public CMS pages"),
     Row("en/open-data/", "---------", "public when the open-data site setting is on, else 404 (tests/reports)"),
     Row("en/open-data/certificates.csv", "---------", "as the open-data page (tests/reports)"),
     Row("^media/*", "---------", "development only (DEBUG): uploaded files"),
@@ -103,6 +111,7 @@ MATRIX: list[Row] = [
     Row("en/exams/", "LAAAAAAAA"),
     Row("en/exams/attempts/*", "LA-------", "the candidate's own attempt; staff have none (object cases below)"),
     Row("en/exams/<slug:code>/start/", "LA-------", "POST starts an attempt; GET shows the exam"),
+    Row("en/exams/<slug:code>/sessions/<int:session_id>/code/", "LAFFFFFFF", "access code: the session's candidates"),
     Row("en/exams/<slug:code>/", "AAAAAAAAA"),
     Row("en/verification/attempts/*", "LA-------", "the candidate's own attempt: appeal form, integrity beacon (POST)"),
     Row("en/certificates/", "LAAAAAAAA"),
@@ -121,6 +130,25 @@ MATRIX: list[Row] = [
     Row("admin/accounts/cohort/", "LFFFAFFAA"),
     Row("admin/accounts/roleassignment/", "LFFFFFFFA"),
     Row("admin/accounts/deletionrequest/", "LFFFFFFFA"),
+    Row("admin/exams/sessions/", "LFFFAAFAA", "the proctoring list: each sees the sessions they may watch"),
+    Row(
+        "admin/exams/sessions/<int:pk>/*",
+        "LF-------",
+        "live view, JSON, actions: the session's proctors, exam managers, administrators (tests/exams/test_sessions)",
+    ),
+    Row("admin/exam_sessions/", "LFFFAAFAA", "exam sessions: exam managers edit, examiners and analysts view"),
+    # The certificate register (issue 5): officers and administrators read and export it,
+    # officers alone revoke and reissue (each view checks; tests/certificates/test_officer_admin.py).
+    Row("admin/certificates/", "LFFFFFAFA"),
+    Row("admin/certificates/export.<str:export_format>", "LFFFFFAFA"),
+    Row("admin/certificates/<int:pk>/", "LFFFFFAFA"),
+    Row("admin/certificates/<int:pk>/pdf/", "LFFFFFAFA"),
+    Row("admin/certificates/<int:pk>/revoke/", "LFFFFFAFF"),
+    Row("admin/certificates/<int:pk>/reissue/", "LFFFFFAFF"),
+    Row("admin/certificates/templates/preview/", "LF-------", "POST only: the template editor's unsaved preview"),
+    Row("admin/certificates/templates/<int:pk>/preview/", "LFFFFFAFF"),
+    Row("admin/certificate_templates/", "LFFFFFAAA", "read by whoever holds certificates.view_*"),
+    Row("admin/certificate_templates/new/", "LFFFFFAFF"),
     Row("admin/*", "LF-------", "other admin pages: Wagtail's permission policies per model"),
     # The Django admin: superusers (is_staff) only; no role sets is_staff.
     Row("django-admin/login/", "---------", "sent to allauth's sign-in (test_sign_in)"),
@@ -212,10 +240,19 @@ def objects(candidate):
     exam = ExamFactory(code="matrix-exam", is_published=True)
     attempt = make_attempt(exam, candidate)
     certificate = certificate_issue(attempt_id=attempt.pk)
+    # An exam session of the candidate's cohort (after the attempt: a session exam starts only in one).
+    cohort = Cohort.objects.create(name="matrix-cohort")
+    cohort.members.add(candidate)
+    now = timezone.now()
+    session = ExamSession.objects.create(
+        exam=exam, name="matrix", cohort=cohort, starts_at=now, ends_at=now + datetime.timedelta(hours=1)
+    )
     return {
+        "session_id": str(session.pk),
         "code": exam.code,
         "attempt_id": str(attempt.pk),
         "credential": certificate.credential,
+        "list_number": "0",  # the status list holding the certificate's bit (list 0 always exists)
         "_certificate": certificate.verification_code,
     }
 

@@ -21,11 +21,11 @@ from certify.celery import app  # noqa: E402
 _render = services.certificate_pdf_render
 
 
-def _slow_render(certificate):
+def _slow_render(certificate, **options):
     with open(os.environ["SLOW_PDF_MARKER"], "a", encoding="utf-8") as marker:
         marker.write(f"{os.getpid()}\n")
     time.sleep(float(os.environ.get("SLOW_PDF_SECONDS", "8")))
-    return _render(certificate)
+    return _render(certificate, **options)
 
 
 services.certificate_pdf_render = _slow_render

@@ -134,6 +134,7 @@ def test_a_decision_is_emailed_in_the_candidates_language(
     candidate.language = "ru"
     candidate.save(update_fields=["language"])
     attempt = sit(windowed, candidate, right=3, capture=django_capture_on_commit_callbacks)
+    mail.outbox.clear()  # the result e-mail of the sitting itself (exams/notifications.py)
     appeal = appeals.appeal_lodge(attempt_id=attempt.pk, candidate=candidate, kind="item", position=5, comment="x")
     with django_capture_on_commit_callbacks(execute=True):
         appeals.appeal_decide(appeal_id=appeal.pk, by=examiner, decision="reject", reason="Savol toʻgʻri")

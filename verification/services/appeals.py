@@ -26,8 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from exams.engine import scoring
-from exams.models import Attempt, AttemptItem, AttemptRegrade, AttemptState, ExamOverride, ItemRegrade
-from exams.signals import result_changed
+from exams.models import Attempt, AttemptItem, AttemptState, ExamOverride, ItemRegrade
+from exams.services.regrade import regrade_record
 
 from ..models import (
     Appeal,
@@ -106,19 +106,6 @@ def _rescore(
     )
     if dry_run:
         return row
-    regrade = AttemptRegrade.objects.create(
-        attempt=attempt,
-        by=by,
-        reason=reason,
-        at=now,
-        old_score=row.old_score,
-        new_score=row.new_score,
-        old_percent=row.old_percent,
-        new_percent=row.new_percent,
-        old_passed=row.old_passed,
-        new_passed=row.new_passed,
-    )
-    row.regrade_id = regrade.pk
     changes = []
     for item in items:
         if item.pk not in new:
@@ -126,7 +113,6 @@ def _rescore(
         points, fraction, score = new[item.pk]
         changes.append(
             ItemRegrade(
-                regrade=regrade,
                 item=item,
                 question_version=item.regraded_version or item.question_version,
                 old_fraction=item.fraction,
@@ -137,17 +123,22 @@ def _rescore(
         )
         item.points, item.fraction, item.score = points, fraction, score
         item.save(update_fields=["points", "fraction", "score"])
-    ItemRegrade.objects.bulk_create(changes)
-    Attempt.objects.filter(pk=attempt.pk).update(
-        score=total.score, max_score=total.max_score, percent=total.percent, passed=new_passed
+    regrade = regrade_record(
+        attempt_id=attempt.pk,
+        by=by,
+        reason=reason,
+        at=now,
+        old_score=row.old_score,
+        new_score=row.new_score,
+        max_score=total.max_score,
+        old_percent=row.old_percent,
+        new_percent=row.new_percent,
+        old_passed=row.old_passed,
+        new_passed=row.new_passed,
+        item_regrades=changes,
+        announce=announce,
     )
-    if announce and row.result_changes:
-        attempt_id, passed, by_id = attempt.pk, new_passed, by.pk
-        transaction.on_commit(
-            lambda: result_changed.send(
-                sender=Attempt, attempt_id=attempt_id, passed=passed, reason=reason, by_id=by_id
-            )
-        )
+    row.regrade_id = regrade.pk
     return row
 
 
