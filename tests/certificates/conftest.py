@@ -2,6 +2,7 @@
 
 import datetime
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
@@ -11,8 +12,10 @@ from exams.models import Attempt, AttemptState, Exam
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Rate-limit counters live in the cache; each test starts with none."""
+def _fresh_rate_limits(monkeypatch):
+    """Rate-limit counters live in the cache; each test starts with none, and django-ratelimit's
+    clock stands still, so a slow test never crosses the boundary of a rate window."""
+    monkeypatch.setattr("django_ratelimit.core.time", SimpleNamespace(time=lambda: 1_800_000_000.0))
     cache.clear()
     yield
     cache.clear()
