@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone, translation
 
+from certificates.services import certificate_issue
 from exams.models import Attempt, AttemptState, Exam
 
 
@@ -71,3 +72,15 @@ def passed_attempt(exam, candidate):
 @pytest.fixture
 def officer(django_user_model):
     return django_user_model.objects.create_superuser(email="officer@example.uz", password="Parol-2026!")
+
+
+@pytest.fixture
+def no_pdf(monkeypatch):
+    """For tests that do not check the PDF: WeasyPrint would make each one take seconds."""
+    monkeypatch.setattr("certificates.services.certificate_pdf_render", lambda certificate, **_: b"%PDF-1.7\n%%EOF\n")
+
+
+@pytest.fixture
+def certificate(passed_attempt):
+    """The certificate of ``passed_attempt``, issued through the service (PDF included unless ``no_pdf``)."""
+    return certificate_issue(attempt_id=passed_attempt.pk)

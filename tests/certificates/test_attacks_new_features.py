@@ -18,20 +18,9 @@ from certificates.services import certificate_issue, certificate_reissue, certif
 
 from .conftest import make_attempt
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_pdf")]
 
 BULK = "/api/v1/verify/bulk"
-
-
-@pytest.fixture(autouse=True)
-def _no_pdf(monkeypatch):
-    """The PDF is not what these tests check; WeasyPrint would make each one take seconds."""
-    monkeypatch.setattr("certificates.services.certificate_pdf_render", lambda certificate, **_: b"%PDF-1.7\n%%EOF\n")
-
-
-@pytest.fixture
-def certificate(passed_attempt):
-    return certificate_issue(attempt_id=passed_attempt.pk)
 
 
 @pytest.fixture

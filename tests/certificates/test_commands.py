@@ -17,11 +17,6 @@ from .conftest import make_attempt
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def certificate(passed_attempt):
-    return certificate_issue(attempt_id=passed_attempt.pk)
-
-
 def _run(capsys, *args):
     try:
         call_command("verify_certificate", *args)

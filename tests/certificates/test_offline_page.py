@@ -20,11 +20,6 @@ from .conftest import make_attempt
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def certificate(passed_attempt):
-    return certificate_issue(attempt_id=passed_attempt.pk)
-
-
 def sha256(code: str) -> str:
     return hashlib.sha256(code.encode("ascii")).hexdigest()
 

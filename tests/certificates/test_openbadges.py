@@ -16,13 +16,7 @@ from certificates.offline import verify_vc_jwt
 from certificates.services import certificate_issue, certificate_reissue, certificate_revoke
 from certificates.status_list import LIST_BITS
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_pdf(monkeypatch):
-    """The PDF is not what these tests check; WeasyPrint would make each one take seconds."""
-    monkeypatch.setattr("certificates.services.certificate_pdf_render", lambda certificate, **_: b"%PDF-1.7\n%%EOF\n")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_pdf")]
 
 
 @pytest.fixture

@@ -17,18 +17,7 @@ from certificates.services import (
 
 from .conftest import make_attempt
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_pdf(monkeypatch):
-    """The PDF is not what these tests check; WeasyPrint would make each one take seconds."""
-    monkeypatch.setattr("certificates.services.certificate_pdf_render", lambda certificate, **_: b"%PDF-1.7\n%%EOF\n")
-
-
-@pytest.fixture
-def certificate(passed_attempt):
-    return certificate_issue(attempt_id=passed_attempt.pk)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_pdf")]
 
 
 @pytest.fixture

@@ -9,14 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from certificates import selectors
-from certificates.services import certificate_issue, certificate_reissue, certificate_revoke
+from certificates.services import certificate_reissue, certificate_revoke
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def certificate(passed_attempt):
-    return certificate_issue(attempt_id=passed_attempt.pk)
 
 
 def _api(client, code):

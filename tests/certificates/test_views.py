@@ -27,11 +27,6 @@ API_KEYS = {
 
 
 @pytest.fixture
-def certificate(passed_attempt):
-    return certificate_issue(attempt_id=passed_attempt.pk)
-
-
-@pytest.fixture
 def expired(exam, other_candidate):
     long_ago = datetime.datetime(2020, 1, 10, 9, 0, tzinfo=datetime.UTC)
     return certificate_issue(attempt_id=make_attempt(exam, other_candidate, final_at=long_ago).pk)
