@@ -17,6 +17,9 @@ urlpatterns = [
     path("v/offline/status.json", offline_views.status_snapshot, name="certificates_offline_status"),
     path("v/offline/<str:language>/", offline_views.offline_page, name="certificates_offline_language"),
     path("v/<str:code>", views.verify_page, name="certificates_verify"),
+    # A code typed or pasted with a trailing slash is the same lookup, not the site's 404.
+    path("v/<str:code>/", views.verify_page),
+    path("V/<str:code>/", views.verify_page),
     path("v/<str:code>/<str:credential>", views.verify_page, name="certificates_verify_qr"),
     path("V/<str:code>", views.verify_page),
     path("V/<str:code>/<str:credential>", views.verify_page),

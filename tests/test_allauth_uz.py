@@ -214,3 +214,18 @@ def test_allauths_email_goes_through_the_celery_task(client, current_catalogues,
     assert payload["to"] == [user.email] and payload["subject"] == "Certify: Yangi parol tanlang"
     tasks.send_email_message(payload)
     assert [m.subject for m in mail.outbox] == ["Certify: Yangi parol tanlang"]
+
+
+def test_the_password_length_rule_is_uzbek_in_its_help_and_its_error():
+    from django.contrib.auth.password_validation import MinimumLengthValidator
+    from django.core.exceptions import ValidationError
+
+    validator = MinimumLengthValidator(min_length=8)
+    with translation.override("uz"):
+        assert validator.get_help_text() == "Parolingiz kamida 8 ta belgidan iborat boʻlishi kerak."
+        try:
+            validator.validate("qisqa")
+        except ValidationError as error:
+            assert error.messages == ["Parol juda qisqa. U kamida 8 ta belgidan iborat boʻlishi kerak."]
+        else:
+            raise AssertionError("a 5-character password passed an 8-character rule")

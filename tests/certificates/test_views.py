@@ -211,3 +211,14 @@ def test_the_api_answers_with_one_query(client, certificate, officer, django_ass
     with django_assert_max_num_queries(1):
         body = client.get(f"/api/v1/verify/{certificate.verification_code}").json()
     assert body["status"] == "superseded"
+
+
+def test_a_code_with_a_trailing_slash_is_looked_up_not_the_sites_404(client, certificate):
+    code = certificate.verification_code
+    for url in (f"/v/{code}/", f"/V/{code}/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert 'data-status="valid"' in response.content.decode()
+    unknown = client.get("/v/ABCD-1234-XYZ9/")
+    assert unknown.status_code == 404
+    assert unknown.wsgi_request.path == "/v/ABCD-1234-XYZ9/"  # answered here, not redirected into the site
